@@ -894,14 +894,15 @@ def lr_curve(
     n = _resolve_steps(name, steps, metrics, kwargs)
     base = _real("lr", lr, low=0.0, low_open=True)
     k = np.arange(n, dtype=np.int64)
-    if name == "ReduceLROnPlateau":
-        curve = _plateau_curve(_metrics_array(metrics, n), base, **kwargs)
-    elif metrics is not None:
+    if metrics is not None and name != "ReduceLROnPlateau":
         raise ValueError(f"metrics is only for ReduceLROnPlateau, not {name}")
-    elif name in MODERN:
-        curve = base * MODERN[name](**kwargs)(k)
-    else:
-        curve = _CLOSED[name](k, base, **kwargs)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
+        if name == "ReduceLROnPlateau":
+            curve = _plateau_curve(_metrics_array(metrics, n), base, **kwargs)
+        elif name in MODERN:
+            curve = base * MODERN[name](**kwargs)(k)
+        else:
+            curve = _CLOSED[name](k, base, **kwargs)
     curve = np.asarray(curve, dtype=np.float64).reshape(n)
     if not np.all(np.isfinite(curve)):
         bad = int(np.argmin(np.isfinite(curve)))
