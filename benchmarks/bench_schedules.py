@@ -27,8 +27,8 @@ def main() -> dict[str, float]:
     ratios = {}
     print(f"lr_curve vs stepping torch, {STEPS:,} steps (best of several runs)")
     for name, kwargs in CASES.items():
-        closed = best_of(lambda: lc.lr_curve(name, STEPS, **kwargs), 20)
-        torch_s = best_of(lambda: lc.torch_lr_curve(name, STEPS, **kwargs), 2)
+        closed = best_of(lambda n=name, kw=kwargs: lc.lr_curve(n, STEPS, **kw), 20)
+        torch_s = best_of(lambda n=name, kw=kwargs: lc.torch_lr_curve(n, STEPS, **kw), 2)
         ratios[name] = torch_s / closed
         verdict = "ok" if ratios[name] >= 100 else "BELOW GOAL"
         print(

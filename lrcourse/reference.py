@@ -97,5 +97,3 @@ def momentum_curve_torch(
     if name not in ("OneCycleLR", "CyclicLR"):
         raise ValueError(f"name must be 'OneCycleLR' or 'CyclicLR', got {name!r}")
     return _trace(name, steps, lr, None, kwargs, "momentum")
-
-

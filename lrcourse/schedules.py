@@ -328,7 +328,8 @@ def _milestone_list(milestones: Any) -> list[int]:
 
 @_closed("MultiStepLR")
 def _multistep_lr(k, base, *, milestones, gamma=0.1):
-    r""":math:`\eta_k = \eta_0\,\gamma^{\#\{m \in M : m \le k\}}` (repeated milestones count twice)."""
+    r""":math:`\eta_k = \eta_0\,\gamma^{\#\{m \in M : m \le k\}}` (a repeated milestone counts
+    twice)."""
     ms = np.sort(np.asarray(_milestone_list(milestones), dtype=np.int64))
     gamma = _real("gamma", gamma, low=0.0, low_open=True)
     return base * gamma ** np.searchsorted(ms, k, side="right")

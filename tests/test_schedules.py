@@ -19,9 +19,7 @@ from hypothesis import strategies as st
 
 import lrcourse as lc
 
-PROPERTY = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 steps_st = st.integers(0, 300)
 lr_st = st.sampled_from([1e-4, 3e-3, 0.01, 0.1, 0.5, 1.0, 7.0])
@@ -73,9 +71,7 @@ KWARGS = {
     "MultiStepLR": st.fixed_dictionaries(
         {"milestones": st.lists(st.integers(0, 120), max_size=6), "gamma": gamma_st}
     ),
-    "ConstantLR": st.fixed_dictionaries(
-        {"factor": factor_st, "total_iters": st.integers(1, 80)}
-    ),
+    "ConstantLR": st.fixed_dictionaries({"factor": factor_st, "total_iters": st.integers(1, 80)}),
     "LinearLR": st.fixed_dictionaries(
         {
             "start_factor": factor_st,
@@ -235,8 +231,9 @@ def test_plateau_matches_torch_including_ties(kwargs, metrics, lr):
     lr=lr_st,
 )
 def test_sequential_lr_matches_torch(subs, data, steps, lr):
-    milestones = sorted(data.draw(st.lists(st.integers(0, 150), min_size=len(subs) - 1,
-                                           max_size=len(subs) - 1)))
+    milestones = sorted(
+        data.draw(st.lists(st.integers(0, 150), min_size=len(subs) - 1, max_size=len(subs) - 1))
+    )
     assert_matches_torch("SequentialLR", steps, lr=lr, schedulers=subs, milestones=milestones)
 
 
@@ -257,7 +254,8 @@ def test_every_registered_schedule_is_property_tested():
     tested = set(KWARGS) | set(MODERN_KWARGS) | {"SequentialLR", "ChainedScheduler"}
     assert tested == set(lc.SCHEDULES) == set(lc.schedule_names())
     assert set(lc.TORCH_SCHEDULERS) == {
-        n for n in dir(torch.optim.lr_scheduler)
+        n
+        for n in dir(torch.optim.lr_scheduler)
         if isinstance(getattr(torch.optim.lr_scheduler, n), type)
         and issubclass(getattr(torch.optim.lr_scheduler, n), torch.optim.lr_scheduler.LRScheduler)
         and n not in ("LRScheduler", "_LRScheduler")
@@ -295,8 +293,14 @@ def test_warm_restarts_with_t_mult_restart_where_cycles_end():
 
 @pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
 def test_cyclic_modes_with_asymmetric_step_size_down(mode):
-    kw = {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "step_size_down": 7, "mode": mode,
-          "gamma": 0.97}
+    kw = {
+        "base_lr": 0.01,
+        "max_lr": 0.1,
+        "step_size_up": 3,
+        "step_size_down": 7,
+        "mode": mode,
+        "gamma": 0.97,
+    }
     curve = assert_matches_torch("CyclicLR", 41, **kw)
     peaks = [k for k in range(1, 40) if curve[k] > curve[k - 1] and curve[k] > curve[k + 1]]
     assert peaks == [3, 13, 23, 33]
@@ -309,14 +313,19 @@ def test_cyclic_modes_with_asymmetric_step_size_down(mode):
 @pytest.mark.parametrize("three_phase", [False, True])
 @pytest.mark.parametrize("anneal", ["cos", "linear"])
 def test_one_cycle_endpoints(three_phase, anneal):
-    kw = {"max_lr": 1.0, "total_steps": 100, "three_phase": three_phase,
-          "anneal_strategy": anneal}
+    kw = {"max_lr": 1.0, "total_steps": 100, "three_phase": three_phase, "anneal_strategy": anneal}
     curve = assert_matches_torch("OneCycleLR", **kw)
     assert curve[0] == pytest.approx(1.0 / 25)
     assert curve[-1] == pytest.approx(1.0 / (25 * 1e4))
     assert curve.max() == pytest.approx(1.0) and int(np.argmax(curve)) == 29
-    by_epochs = lc.lr_curve("OneCycleLR", max_lr=1.0, epochs=10, steps_per_epoch=10,
-                            three_phase=three_phase, anneal_strategy=anneal)
+    by_epochs = lc.lr_curve(
+        "OneCycleLR",
+        max_lr=1.0,
+        epochs=10,
+        steps_per_epoch=10,
+        three_phase=three_phase,
+        anneal_strategy=anneal,
+    )
     np.testing.assert_array_equal(by_epochs, curve)
 
 
@@ -328,15 +337,18 @@ def test_one_cycle_can_be_read_at_total_steps_but_not_beyond():
 
 def test_plateau_reductions_happen_where_the_rule_says():
     metrics = [1.0, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]
-    curve = assert_matches_torch("ReduceLROnPlateau", lr=1.0, metrics=metrics, patience=2,
-                                 factor=0.5, cooldown=1, min_lr=0.2)
+    curve = assert_matches_torch(
+        "ReduceLROnPlateau", lr=1.0, metrics=metrics, patience=2, factor=0.5, cooldown=1, min_lr=0.2
+    )
     # bad steps at 2, 3, 4 -> cut after step 4; cooldown swallows step 5; 6, 7, 8 -> cut.
     assert curve.tolist() == [1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.25]
     floor = lc.lr_curve("ReduceLROnPlateau", lr=1.0, metrics=[1.0] * 40, patience=0)
     # cuts stop once they would change the LR by less than eps=1e-8
     assert floor.min() == pytest.approx(1e-8) and floor[-1] == floor.min()
-    assert np.all(lc.lr_curve("ReduceLROnPlateau", lr=1.0, metrics=[1.0] * 40, patience=0,
-                              min_lr=0.01) >= 0.01)
+    assert np.all(
+        lc.lr_curve("ReduceLROnPlateau", lr=1.0, metrics=[1.0] * 40, patience=0, min_lr=0.01)
+        >= 0.01
+    )
 
 
 def test_multistep_milestones_in_any_order_or_repeated():
@@ -348,9 +360,13 @@ def test_multistep_milestones_in_any_order_or_repeated():
 
 def test_sequential_warmup_then_cosine():
     curve = assert_matches_torch(
-        "SequentialLR", 100, lr=1.0,
-        schedulers=[("LinearLR", {"start_factor": 0.1, "total_iters": 10}),
-                    ("CosineAnnealingLR", {"T_max": 90})],
+        "SequentialLR",
+        100,
+        lr=1.0,
+        schedulers=[
+            ("LinearLR", {"start_factor": 0.1, "total_iters": 10}),
+            ("CosineAnnealingLR", {"T_max": 90}),
+        ],
         milestones=[10],
     )
     assert curve[0] == pytest.approx(0.1) and curve[10] == pytest.approx(1.0)
@@ -359,9 +375,13 @@ def test_sequential_warmup_then_cosine():
 
 def test_chained_multiplies_factors():
     curve = assert_matches_torch(
-        "ChainedScheduler", 30, lr=1.0,
-        schedulers=[("ConstantLR", {"factor": 0.5, "total_iters": 10}),
-                    ("ExponentialLR", {"gamma": 0.9})],
+        "ChainedScheduler",
+        30,
+        lr=1.0,
+        schedulers=[
+            ("ConstantLR", {"factor": 0.5, "total_iters": 10}),
+            ("ExponentialLR", {"gamma": 0.9}),
+        ],
     )
     k = np.arange(30)
     np.testing.assert_allclose(curve, np.where(k < 10, 0.5, 1.0) * 0.9**k, rtol=1e-12)
@@ -410,18 +430,25 @@ def test_warmup_factors_equal_transformers(w, extra):
 
 def test_inverse_sqrt_is_vaswani():
     d_model, warmup = 512, 4000
-    curve = lc.lr_curve("inverse_sqrt", 20000, lr=(d_model * warmup) ** -0.5,
-                        warmup_steps=warmup)
+    curve = lc.lr_curve("inverse_sqrt", 20000, lr=(d_model * warmup) ** -0.5, warmup_steps=warmup)
     n = np.arange(1, 20001)
     vaswani = d_model**-0.5 * np.minimum(n**-0.5, n * warmup**-1.5)
     np.testing.assert_allclose(curve, vaswani, rtol=1e-12)
 
 
 def test_wsd_cooldowns():
-    lin = lc.lr_curve("warmup_stable_decay", 101, lr=1.0, warmup_steps=10, total_steps=100,
-                      decay_steps=20)
-    sq = lc.lr_curve("warmup_stable_decay", 101, lr=1.0, warmup_steps=10, total_steps=100,
-                     decay_steps=20, cooldown="1-sqrt")
+    lin = lc.lr_curve(
+        "warmup_stable_decay", 101, lr=1.0, warmup_steps=10, total_steps=100, decay_steps=20
+    )
+    sq = lc.lr_curve(
+        "warmup_stable_decay",
+        101,
+        lr=1.0,
+        warmup_steps=10,
+        total_steps=100,
+        decay_steps=20,
+        cooldown="1-sqrt",
+    )
     assert np.all(lin[10:80] == 1.0) and lin[90] == pytest.approx(0.5) and lin[100] == 0.0
     assert sq[85] == pytest.approx(1 - math.sqrt(0.25)) and np.all(sq[81:100] < lin[81:100])
 
@@ -474,14 +501,26 @@ BAD = [
     ("LambdaLR", {"lr_lambda": lambda k: float("nan")}, {}, "non-finite"),
     ("ExponentialLR", {"gamma": 10.0}, {"steps": 1000}, "non-finite"),
     ("SequentialLR", {"schedulers": [], "milestones": []}, {}, "schedulers"),
-    ("SequentialLR", {"schedulers": [("StepLR", {"step_size": 2})], "milestones": [3]}, {},
-     "milestones"),
-    ("SequentialLR", {"schedulers": [("OneCycleLR", {"max_lr": 1.0, "total_steps": 9})],
-                      "milestones": []}, {}, "schedulers"),
+    (
+        "SequentialLR",
+        {"schedulers": [("StepLR", {"step_size": 2})], "milestones": [3]},
+        {},
+        "milestones",
+    ),
+    (
+        "SequentialLR",
+        {"schedulers": [("OneCycleLR", {"max_lr": 1.0, "total_steps": 9})], "milestones": []},
+        {},
+        "schedulers",
+    ),
     ("ChainedScheduler", {"schedulers": [("StepLR", {"step_size": 0})]}, {}, "step_size"),
     ("StepLR", {"step_size": 10}, {"metrics": [1.0]}, "metrics"),
-    ("warmup_stable_decay", {"warmup_steps": 50, "total_steps": 60, "decay_steps": 20}, {},
-     "total_steps"),
+    (
+        "warmup_stable_decay",
+        {"warmup_steps": 50, "total_steps": 60, "decay_steps": 20},
+        {},
+        "total_steps",
+    ),
     ("inverse_sqrt", {"warmup_steps": 0}, {}, "warmup_steps"),
 ]
 
@@ -512,3 +551,24 @@ def test_unexpected_keyword_is_a_type_error():
 def test_zero_steps_is_an_empty_curve():
     assert lc.lr_curve("StepLR", 0, step_size=3).shape == (0,)
     assert lc.torch_lr_curve("StepLR", 0, step_size=3).shape == (0,)
+
+
+def test_torch_lr_curve_is_the_plain_training_loop_trace():
+    model = torch.nn.Linear(3, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=40)
+    seen = []
+    for _ in range(40):
+        seen.append(sched.get_last_lr()[0])  # the LR this step's update uses
+        opt.zero_grad()
+        model(torch.ones(2, 3)).sum().backward()
+        opt.step()
+        sched.step()
+    np.testing.assert_array_equal(
+        lc.torch_lr_curve("OneCycleLR", 40, max_lr=0.5, total_steps=40), seen
+    )
+    assert type(
+        lc.make_scheduler(
+            "SequentialLR", lc.make_optimizer(), **lc.SCHEDULES["SequentialLR"].example
+        )
+    ).__name__ == ("SequentialLR")
