@@ -28,9 +28,32 @@ from .schedules import (
 from .reference import make_optimizer, make_scheduler, momentum_curve_torch, torch_lr_curve
 
 # --- plotting and widgets ---
+from .plotting import (
+    HOUSE_COLORS,
+    house_style,
+    plot_curves,
+    plot_losses,
+    plot_lr_vs_loss,
+    schedule_label,
+    style_axes,
+)
+from .widgets import Explorer, explore, synthetic_metric
 
 # --- data, models, training ---
+from .data import DigitsData, TeacherStudentStream, load_digits_data, teacher_student_stream
+from .landscape import (
+    QuadraticBowl,
+    Trajectory,
+    empirical_stability_limit,
+    gd_trajectory,
+    plot_trajectories,
+    quadratic_bowl,
+    stability_limit,
+)
+from .models import mlp
+from .training import History, OnlineHistory, device, fit, run_online, scaled, torch_threads
 
 # --- exercises ---
+from .exercises import check_decay_schedule, check_noise_floor, check_stability_limit
 
 __version__ = "0.1.0"

@@ -106,6 +106,7 @@ class Factor:
     """
 
     vectorized = True
+    public_name = "factor"  # the function that builds it, for the repr
 
     def __call__(self, step):  # noqa: ANN001 - int or ndarray
         s = np.asarray(step, dtype=np.float64)
@@ -117,7 +118,7 @@ class Factor:
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
-        return f"{type(self).__name__.lower()}({args})"
+        return f"{self.public_name}({args})"
 
 
 def _warmup(s: np.ndarray, warmup_steps: int) -> np.ndarray:
@@ -126,6 +127,8 @@ def _warmup(s: np.ndarray, warmup_steps: int) -> np.ndarray:
 
 
 class _LinearWithWarmup(Factor):
+    public_name = "linear_with_warmup"
+
     def __init__(self, warmup_steps: int, total_steps: int) -> None:
         self.warmup_steps = _int("warmup_steps", warmup_steps, low=0)
         self.total_steps = _int("total_steps", total_steps, low=1)
@@ -141,6 +144,8 @@ class _LinearWithWarmup(Factor):
 
 
 class _CosineWithWarmup(Factor):
+    public_name = "cosine_with_warmup"
+
     def __init__(self, warmup_steps: int, total_steps: int, min_factor: float = 0.0) -> None:
         self.warmup_steps = _int("warmup_steps", warmup_steps, low=0)
         self.total_steps = _int("total_steps", total_steps, low=1)
@@ -158,6 +163,8 @@ class _CosineWithWarmup(Factor):
 
 
 class _ConstantWithWarmup(Factor):
+    public_name = "constant_with_warmup"
+
     def __init__(self, warmup_steps: int) -> None:
         self.warmup_steps = _int("warmup_steps", warmup_steps, low=0)
 
@@ -167,6 +174,8 @@ class _ConstantWithWarmup(Factor):
 
 
 class _InverseSqrt(Factor):
+    public_name = "inverse_sqrt"
+
     def __init__(self, warmup_steps: int) -> None:
         self.warmup_steps = _int("warmup_steps", warmup_steps, low=1)
 
@@ -176,6 +185,8 @@ class _InverseSqrt(Factor):
 
 
 class _WarmupStableDecay(Factor):
+    public_name = "warmup_stable_decay"
+
     def __init__(
         self,
         warmup_steps: int,

@@ -458,9 +458,7 @@ def test_factor_is_a_resumable_lambda_lr_lambda():
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lc.cosine_with_warmup(5, 50, 0.1))
     state = pickle.loads(pickle.dumps(sched.state_dict()))
     assert state["lr_lambdas"][0] == {"warmup_steps": 5, "total_steps": 50, "min_factor": 0.1}
-    assert repr(lc.inverse_sqrt(8)) == "_inversesqrt(warmup_steps=8)" or "warmup_steps=8" in repr(
-        lc.inverse_sqrt(8)
-    )
+    assert repr(lc.inverse_sqrt(8)) == "inverse_sqrt(warmup_steps=8)"
     assert isinstance(lc.inverse_sqrt(8)(3), float)
 
 

@@ -1,0 +1,77 @@
+"""How fast the explorer redraws a 10,000-step curve after a slider change (budget: 50 ms).
+
+A redraw is everything one slider move costs in the kernel: recomputing the closed-form curve,
+updating the line's data and the axes' limits, rendering the figure to PNG and handing it to
+the ``ipywidgets.Image``. Each case makes 30 slider changes (after a few warm-up redraws) and
+reports the median and the 90th percentile, and the median's ratio to the budget.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import lrcourse as lc  # the explorer renders with Agg itself: no display or backend needed
+
+STEPS = 10_000
+BUDGET_S = 0.050
+CHANGES = 30
+WARMUP = 3
+
+#: name -> (fixed kwargs, the slider moved, the 30 values it moves through)
+CASES: dict[str, tuple[dict, str, list]] = {
+    "CosineAnnealingLR": ({}, "T_max", list(range(100, 500, 13))[:CHANGES]),
+    "OneCycleLR": (
+        {"total_steps": STEPS},
+        "pct_start",
+        list(np.round(np.linspace(0.1, 0.6, CHANGES), 4)),
+    ),
+    "CyclicLR": ({}, "step_size_up", list(range(20, 200, 6))[:CHANGES]),
+    "ReduceLROnPlateau": ({}, "patience", list(range(CHANGES))),
+    "warmup_stable_decay": ({"total_steps": STEPS}, "decay_steps", list(range(100, 3100, 100))),
+    "SequentialLR": ({}, "lr", list(np.round(np.geomspace(1e-3, 1.0, CHANGES), 6))),
+}
+
+
+def time_redraws(name: str, fixed: dict, control: str, values: list, **panel_kw) -> np.ndarray:
+    """Seconds per slider change: ``panel.last_redraw_s`` for each of ``values``."""
+    panel = lc.explore(name, STEPS, **fixed)
+    panel.set(**panel_kw)
+    for value in values[:WARMUP]:
+        panel.set(**{control: value})
+    times = []
+    for value in values:
+        panel.set(**{control: value})
+        if panel.error is not None:
+            raise RuntimeError(f"{name} {control}={value}: {panel.error}")
+        assert panel.curve is not None and panel.curve.size == STEPS
+        times.append(panel.last_redraw_s)
+    return np.asarray(times)
+
+
+def main() -> dict[str, float]:
+    ratios = {}
+    print(
+        f"explorer redraw after a slider change, {STEPS:,} steps, median of {CHANGES} changes "
+        f"(budget {BUDGET_S * 1e3:.0f} ms)"
+    )
+    for name, (fixed, control, values) in CASES.items():
+        for log in (False, True):
+            t = time_redraws(name, fixed, control, values, log=log)
+            median, p90 = float(np.median(t)), float(np.percentile(t, 90))
+            key = f"{name}{' (log y)' if log else ''}"
+            ratios[key] = median / BUDGET_S
+            verdict = "ok" if median < BUDGET_S else "OVER BUDGET"
+            print(
+                f"  {key:30s} {control:13s} median {median * 1e3:6.1f} ms   p90 {p90 * 1e3:6.1f} ms"
+                f"   ratio to budget {ratios[key]:5.2f}   ({verdict})"
+            )
+    # for information: the torch overlay steps the real scheduler 10,000 times (not budgeted)
+    t = time_redraws(
+        "CosineAnnealingLR", {}, "T_max", [100, 200, 300, 400, 500], overlay_torch=True
+    )
+    print(f"  (info) with the torch overlay on: median {np.median(t) * 1e3:.0f} ms per change")
+    return ratios
+
+
+if __name__ == "__main__":
+    main()

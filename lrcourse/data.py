@@ -1,0 +1,173 @@
+"""Offline data for the experiments: sklearn's bundled digits and a seeded synthetic stream.
+
+Nothing here downloads anything. Every function is deterministic given its ``seed``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+__all__ = ["DigitsData", "TeacherStudentStream", "load_digits_data", "teacher_student_stream"]
+
+
+@dataclass(frozen=True)
+class DigitsData:
+    """A fixed train/validation split: float32 inputs, int64 labels.
+
+    Any object with these four attributes can be passed to :func:`lrcourse.fit`.
+    """
+
+    X_train: torch.Tensor
+    y_train: torch.Tensor
+    X_val: torch.Tensor
+    y_val: torch.Tensor
+
+    @property
+    def n_features(self) -> int:
+        """Number of input features (64 for digits)."""
+        return int(self.X_train.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes (10 for digits)."""
+        return int(torch.cat([self.y_train, self.y_val]).max().item()) + 1
+
+    def __repr__(self) -> str:
+        return (
+            f"DigitsData(train={tuple(self.X_train.shape)}, val={tuple(self.X_val.shape)}, "
+            f"classes={self.n_classes})"
+        )
+
+
+def load_digits_data(seed: int = 0, val_fraction: float = 0.25) -> DigitsData:
+    """sklearn's bundled 8x8 digits (1797 images, 10 classes), scaled to [0, 1], split.
+
+    Pixels are divided by 16 (their maximum), so ``x in [0, 1]^64``. The split is stratified
+    (every class keeps its share in both parts) and fixed by ``seed``.
+
+    Example::
+
+        >>> d = load_digits_data(seed=0)
+        >>> d.X_train.shape, d.X_val.shape
+        (torch.Size([1347, 64]), torch.Size([450, 64]))
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    _check_seed(seed)
+    if isinstance(val_fraction, bool) or not isinstance(val_fraction, int | float):
+        raise ValueError(f"val_fraction must be a number, got {type(val_fraction).__name__}")
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype(np.float32)
+    X_tr, X_va, y_tr, y_va = train_test_split(
+        X, y, test_size=val_fraction, random_state=seed, stratify=y
+    )
+    return DigitsData(
+        X_train=torch.from_numpy(np.ascontiguousarray(X_tr)),
+        y_train=torch.from_numpy(y_tr.astype(np.int64)),
+        X_val=torch.from_numpy(np.ascontiguousarray(X_va)),
+        y_val=torch.from_numpy(y_va.astype(np.int64)),
+    )
+
+
+class TeacherStudentStream:
+    """Online linear regression: a fresh batch every step from a fixed random teacher.
+
+    ``x ~ N(0, I_dim)``, ``y = x . w* + noise * eps`` with ``eps ~ N(0, 1)`` and a teacher
+    ``w* ~ N(0, I_dim)`` drawn once from ``seed``. Because every batch is new, the model never
+    overfits, and the only thing that keeps SGD at a constant LR above the best possible
+    loss is gradient noise. For a linear student ``w`` the population mean-squared error is
+    exact:
+
+    .. math::  L(w) = E[(x \\cdot w - y)^2] = \\lVert w - w^* \\rVert^2 + \\sigma^2,
+
+    so ``optimal_loss = noise**2`` and ``population_loss(w)`` needs no sampling.
+
+    Example::
+
+        >>> s = teacher_student_stream(dim=20, batch_size=8, noise=0.5, seed=0)
+        >>> x, y = next(s.batches())
+        >>> x.shape, y.shape, s.optimal_loss
+        (torch.Size([8, 20]), torch.Size([8]), 0.25)
+    """
+
+    def __init__(self, dim: int, batch_size: int, noise: float, seed: int) -> None:
+        self.dim = dim
+        self.batch_size = batch_size
+        self.noise = float(noise)
+        self.seed = seed
+        gen = torch.Generator().manual_seed(seed)
+        self.teacher: torch.Tensor = torch.randn(dim, generator=gen, dtype=torch.float64)
+
+    @property
+    def optimal_loss(self) -> float:
+        """The lowest achievable mean-squared error: the label-noise variance ``noise**2``."""
+        return self.noise**2
+
+    def batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """An endless iterator of ``(x, y)`` float32 batches; each call restarts the same stream.
+
+        Two runs that each call ``batches()`` see identical data, so differences between
+        them come from the schedule alone.
+        """
+        gen = torch.Generator().manual_seed(self.seed + 1_000_003)
+        w = self.teacher.to(torch.float32)
+        while True:
+            x = torch.randn(self.batch_size, self.dim, generator=gen)
+            eps = torch.randn(self.batch_size, generator=gen)
+            yield x, x @ w + self.noise * eps
+
+    def population_loss(self, w: torch.Tensor | np.ndarray) -> float:
+        """Exact expected squared error of the linear predictor ``x . w``: ``|w - w*|^2 + s^2``."""
+        w = torch.as_tensor(w, dtype=torch.float64).detach().cpu().reshape(-1)
+        if w.numel() != self.dim:
+            raise ValueError(f"w must have {self.dim} entries, got {w.numel()}")
+        return float(((w - self.teacher) ** 2).sum()) + self.optimal_loss
+
+    def __repr__(self) -> str:
+        return (
+            f"TeacherStudentStream(dim={self.dim}, batch_size={self.batch_size}, "
+            f"noise={self.noise}, seed={self.seed})"
+        )
+
+
+def teacher_student_stream(
+    dim: int = 20, batch_size: int = 8, noise: float = 1.0, seed: int = 0
+) -> TeacherStudentStream:
+    """A seeded online teacher-student regression task (see :class:`TeacherStudentStream`).
+
+    For SGD with a constant LR ``eta`` on the mean-squared error, the excess loss settles at
+    a noise floor ``~ eta * noise**2 * dim / batch_size`` (to first order in ``eta``): it is
+    proportional to the LR, which is why decaying the LR lowers it.
+
+    Example::
+
+        >>> s = teacher_student_stream(dim=20, batch_size=8, noise=1.0, seed=0)
+        >>> s.population_loss(s.teacher) == s.optimal_loss
+        True
+    """
+    for name, value in (("dim", dim), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise ValueError(f"{name} must be an int, got {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    if isinstance(noise, bool) or not isinstance(noise, int | float | np.floating):
+        raise ValueError(f"noise must be a number, got {type(noise).__name__}")
+    if not math.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be finite and >= 0, got {noise!r}")
+    _check_seed(seed)
+    return TeacherStudentStream(int(dim), int(batch_size), float(noise), int(seed))
+
+
+def _check_seed(seed: int) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ValueError(f"seed must be an int, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")

@@ -1,0 +1,482 @@
+"""One house style for every figure in the course: LR curves, loss curves, LR-vs-loss.
+
+Every function draws onto a matplotlib ``Axes`` (a new one unless ``ax=`` is given), returns
+it, and never calls ``plt.show()``::
+
+    import lrcourse as lc
+    ax = lc.plot_curves([("StepLR", {"step_size": 30}), ("CosineAnnealingLR", {"T_max": 100})])
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+__all__ = [
+    "HOUSE_COLORS",
+    "HOUSE_RC",
+    "format_value",
+    "house_style",
+    "plot_curves",
+    "plot_losses",
+    "plot_lr_vs_loss",
+    "schedule_label",
+    "style_axes",
+]
+
+#: Okabe-Ito: a colour-blind-safe cycle (black left out; it is the reference colour).
+HOUSE_COLORS: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+)
+
+#: The rcParams every course figure is drawn under (see :func:`house_style`).
+HOUSE_RC: dict[str, Any] = {
+    "figure.figsize": (6.4, 3.6),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "axes.prop_cycle": mpl.cycler(color=list(HOUSE_COLORS)),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "lines.linewidth": 1.8,
+    "legend.frameon": True,
+    "legend.framealpha": 0.85,
+    "legend.edgecolor": "none",
+    "legend.fancybox": False,
+    "legend.fontsize": 9,
+    "path.simplify": True,
+    "axes.formatter.limits": (-3, 6),  # 3e-4 is "3" with a "x10^-4" offset, not "0.00030"
+    "axes.formatter.use_mathtext": True,
+}
+
+
+@contextmanager
+def house_style() -> Iterator[None]:
+    """Draw under the course's rcParams (:data:`HOUSE_RC`) inside a ``with`` block.
+
+    Example::
+
+        with lc.house_style():
+            fig, ax = plt.subplots()
+    """
+    with mpl.rc_context(HOUSE_RC):
+        yield
+
+
+def _axes(ax: Axes | None) -> Axes:
+    """A new house-style Axes, or ``ax`` with the house colours if nothing is drawn on it yet."""
+    if ax is None:
+        _fig, ax = plt.subplots(layout="constrained")
+    elif not ax.lines:
+        ax.set_prop_cycle(color=list(HOUSE_COLORS))
+    return ax
+
+
+def style_axes(
+    ax: Axes,
+    *,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    log: bool = False,
+    logx: bool = False,
+    legend: bool = True,
+) -> Axes:
+    """Apply the house look to ``ax``: labels, title, light grid, no top/right spines.
+
+    ``log`` puts the y axis on a log scale (non-positive values are masked), ``logx`` the x axis.
+    A legend is drawn when ``legend`` is true and some artist has a label. Returns ``ax``.
+
+    Example::
+
+        ax = lc.style_axes(ax, xlabel="step", ylabel="learning rate", log=True)
+    """
+    if not isinstance(ax, Axes):
+        raise ValueError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(True, alpha=HOUSE_RC["grid.alpha"], linewidth=HOUSE_RC["grid.linewidth"])
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    if title is not None:
+        ax.set_title(title)
+    ax.set_yscale("log", nonpositive="mask") if log else ax.set_yscale("linear")
+    if logx:
+        ax.set_xscale("log", nonpositive="mask")
+    if legend:
+        handles, labels = ax.get_legend_handles_labels()
+        if handles:
+            ax.legend(handles, labels)
+    return ax
+
+
+# ----------------------------------------------------------------------------- labels
+
+
+def format_value(value: Any) -> str:
+    """Short, readable text for a keyword argument's value (used in labels and reprs).
+
+    Floats get up to 6 significant digits (``0.1``, ``1e-05``, ``0.0``), callables their
+    ``__name__``, strings their repr, sequences are formatted element by element, and a
+    ``(name, kwargs)`` pair becomes a nested label.
+
+    Example: ``format_value(0.30000000000000004) == "0.3"``.
+    """
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        text = f"{float(value):.6g}"
+        if text.lstrip("-").isdigit():
+            text += ".0"
+        return text
+    if isinstance(value, str):
+        return repr(value)
+    if _is_pair(value):
+        return schedule_label(value[0], value[1])
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, np.ndarray):
+        if value.size > 6:
+            return f"array(shape={value.shape})"
+        return "[" + ", ".join(format_value(v) for v in value.tolist()) + "]"
+    if isinstance(value, list | tuple):
+        inner = ", ".join(format_value(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+    if callable(value):
+        if hasattr(value, "__name__"):
+            return value.__name__
+        if type(value).__repr__ is not object.__repr__:  # e.g. a factor object with a repr
+            return repr(value)
+        return type(value).__name__
+    return repr(value)
+
+
+def _param_order(name: str) -> list[str]:
+    try:
+        from .schedules import SCHEDULES
+    except ImportError:  # pragma: no cover - only while the engine is missing
+        return []
+    info = SCHEDULES.get(name)
+    return [p.name for p in info.params] if info is not None else []
+
+
+def schedule_label(name: str, kwargs: Mapping[str, Any] | None = None) -> str:
+    """The label of a schedule with the keyword arguments given, e.g. ``StepLR(step_size=30)``.
+
+    Only the arguments passed in ``kwargs`` are shown (defaults the caller left out are not),
+    in the registry's parameter order, then any others in the order given.
+
+    Example: ``schedule_label("StepLR", {"gamma": 0.1, "step_size": 30})`` is
+    ``"StepLR(step_size=30, gamma=0.1)"``.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be a non-empty schedule name, got {name!r}")
+    kwargs = dict(kwargs or {})
+    order = [k for k in _param_order(name) if k in kwargs]
+    order += [k for k in kwargs if k not in order]
+    inner = ", ".join(f"{k}={format_value(kwargs[k])}" for k in order)
+    return f"{name}({inner})"
+
+
+# ----------------------------------------------------------------------------- LR curves
+
+
+def _is_pair(spec: Any) -> bool:
+    return (
+        isinstance(spec, tuple)
+        and len(spec) == 2
+        and isinstance(spec[0], str)
+        and isinstance(spec[1], Mapping)
+    )
+
+
+def _as_1d(values: Any, what: str) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{what} must be a 1-D array of numbers ({err})") from None
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{what} must be a non-empty 1-D array, got shape {arr.shape}")
+    return arr
+
+
+def _resolve_specs(
+    specs: Any, steps: int | None, lr: float
+) -> list[tuple[str, np.ndarray, str | None]]:
+    """Turn any accepted ``specs`` into ``(label, curve, schedule name or None)`` triples."""
+
+    def compute(spec: tuple[str, Mapping[str, Any]]) -> np.ndarray:
+        from .schedules import lr_curve
+
+        return np.asarray(lr_curve(spec[0], steps, lr=lr, **dict(spec[1])), dtype=float)
+
+    if isinstance(specs, str):
+        specs = (specs, {})
+    if _is_pair(specs):
+        return [(schedule_label(*specs), compute(specs), specs[0])]
+    if isinstance(specs, Mapping):
+        if not specs:
+            raise ValueError("specs must not be empty")
+        out = []
+        for label, value in specs.items():
+            if isinstance(value, str):
+                value = (value, {})
+            if _is_pair(value):
+                out.append((str(label), compute(value), value[0]))
+            else:
+                out.append((str(label), _as_1d(value, f"specs[{label!r}]"), None))
+        return out
+    if isinstance(specs, Sequence) and not isinstance(specs, bytes):
+        if not specs:
+            raise ValueError("specs must not be empty")
+        out = []
+        for i, spec in enumerate(specs):
+            if isinstance(spec, str):
+                spec = (spec, {})
+            if not _is_pair(spec):
+                raise ValueError(
+                    f"specs[{i}] must be a (name, kwargs) pair or a schedule name, got {spec!r}"
+                )
+            out.append((schedule_label(*spec), compute(spec), spec[0]))
+        return out
+    raise ValueError(
+        "specs must be a (name, kwargs) pair, a list of such pairs, or a dict label -> array; "
+        f"got {type(specs).__name__}"
+    )
+
+
+def _is_positive_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool) and value > 0
+
+
+def _is_positive_number(value: Any) -> bool:
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )
+
+
+def _check_steps_per_epoch(steps_per_epoch: int | None) -> None:
+    if steps_per_epoch is not None and not _is_positive_int(steps_per_epoch):
+        raise ValueError(f"steps_per_epoch must be a positive int, got {steps_per_epoch!r}")
+
+
+def _check_ax(ax: Any) -> None:
+    if ax is not None and not isinstance(ax, Axes):
+        raise ValueError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+
+
+def plot_curves(
+    specs: Any,
+    steps: int | None = None,
+    *,
+    lr: float = 0.1,
+    ax: Axes | None = None,
+    log: bool = False,
+    steps_per_epoch: int | None = None,
+    title: str | None = None,
+    **line_kw: Any,
+) -> Axes:
+    r"""Plot learning-rate curves in the house style and return the Axes.
+
+    ``specs`` is one ``(name, kwargs)`` pair, a list of them (each curve is
+    ``lr_curve(name, steps, lr=lr, **kwargs)``, labelled like ``StepLR(step_size=30)``), or a
+    dict ``label -> array`` of curves already computed. Element :math:`k` of a curve is the
+    LR after :math:`k` calls to ``scheduler.step()``, drawn at :math:`x = k` ("step") or, with
+    ``steps_per_epoch``, at :math:`x = k / \text{steps\_per\_epoch}` ("epoch"). ``log`` puts
+    the LR on a log axis; ``line_kw`` goes to every ``ax.plot`` call.
+
+    Example::
+
+        lc.plot_curves([("StepLR", {"step_size": 30, "gamma": 0.1}),
+                        ("ExponentialLR", {"gamma": 0.97})], 100, log=True)
+    """
+    if steps is not None and not _is_positive_int(steps):
+        raise ValueError(f"steps must be a positive int or None, got {steps!r}")
+    if not _is_positive_number(lr):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    _check_steps_per_epoch(steps_per_epoch)
+    _check_ax(ax)
+    if title is not None and not isinstance(title, str):
+        raise ValueError(f"title must be a str or None, got {type(title).__name__}")
+    curves = _resolve_specs(specs, steps, lr)
+
+    with house_style():
+        ax = _axes(ax)
+        for label, curve, _name in curves:
+            x = np.arange(curve.size, dtype=float)
+            if steps_per_epoch is not None:
+                x = x / steps_per_epoch
+            ax.plot(x, curve, label=label, **line_kw)
+        style_axes(
+            ax,
+            xlabel="epoch" if steps_per_epoch is not None else "step",
+            ylabel="learning rate",
+            title=title,
+            log=log,
+        )
+    return ax
+
+
+# ----------------------------------------------------------------------------- losses
+
+
+def _ema(values: np.ndarray, beta: float) -> np.ndarray:
+    """Bias-corrected exponential moving average: s_k = beta s_{k-1} + (1 - beta) v_k.
+
+    Non-finite values are skipped (their output is NaN) so one bad point does not poison the rest.
+    """
+    out = np.full(values.shape, np.nan)
+    avg, n = 0.0, 0
+    for k, v in enumerate(values):
+        if not math.isfinite(v):
+            continue
+        avg = beta * avg + (1 - beta) * v
+        n += 1
+        out[k] = avg / (1 - beta**n)
+    return out
+
+
+def _check_smooth(smooth: float) -> None:
+    if not isinstance(smooth, numbers.Real) or isinstance(smooth, bool) or not 0 <= smooth < 1:
+        raise ValueError(f"smooth must be a number in [0, 1), got {smooth!r}")
+
+
+def _extract(history: Any, key: str, what: str) -> np.ndarray:
+    if isinstance(history, Mapping):
+        if key not in history:
+            raise ValueError(f"{what} has no key {key!r} (keys: {sorted(map(str, history))})")
+        return _as_1d(history[key], f"{what}[{key!r}]")
+    if hasattr(history, key) and not isinstance(history, np.ndarray):
+        return _as_1d(getattr(history, key), f"{what}.{key}")
+    return _as_1d(history, what)
+
+
+def plot_losses(
+    histories: Any,
+    *,
+    key: str = "loss",
+    ax: Axes | None = None,
+    log: bool = True,
+    steps_per_epoch: int | None = None,
+    xlabel: str = "step",
+    smooth: float = 0.0,
+    title: str | None = None,
+    **line_kw: Any,
+) -> Axes:
+    r"""Plot loss curves in the house style and return the Axes.
+
+    ``histories`` is one loss array, one history (a mapping or object holding the losses under
+    ``key``), a list of them (labelled ``run 0``, ``run 1``, ...), or a dict ``label -> array or
+    history``. ``smooth`` in [0, 1) draws the bias-corrected moving average
+    :math:`s_k = \beta s_{k-1} + (1-\beta) v_k`, :math:`\hat s_k = s_k / (1-\beta^{k+1})`.
+    NaN or infinite losses (a divergence) leave a gap; the y axis is log by default.
+
+    Example::
+
+        lc.plot_losses({"constant": losses_a, "cosine": losses_b}, smooth=0.9)
+    """
+    _check_ax(ax)
+    _check_smooth(smooth)
+    _check_steps_per_epoch(steps_per_epoch)
+    if not isinstance(key, str):
+        raise ValueError(f"key must be a str, got {type(key).__name__}")
+    if isinstance(histories, Mapping) and key not in histories:
+        items = [(str(k), _extract(v, key, f"histories[{k!r}]")) for k, v in histories.items()]
+    elif isinstance(histories, list | tuple) and histories and not np.isscalar(histories[0]):
+        items = [(f"run {i}", _extract(h, key, f"histories[{i}]")) for i, h in enumerate(histories)]
+    else:
+        items = [(None, _extract(histories, key, "histories"))]
+
+    with house_style():
+        ax = _axes(ax)
+        for label, losses in items:
+            x = np.arange(losses.size, dtype=float)
+            if steps_per_epoch is not None:
+                x = x / steps_per_epoch
+            y = _ema(losses, smooth) if smooth else losses
+            ax.plot(x, np.where(np.isfinite(y), y, np.nan), label=label, **line_kw)
+        style_axes(
+            ax,
+            xlabel="epoch" if steps_per_epoch is not None else xlabel,
+            ylabel=key.replace("_", " "),
+            title=title,
+            log=log,
+        )
+    return ax
+
+
+def plot_lr_vs_loss(
+    lrs: Any,
+    losses: Any,
+    *,
+    ax: Axes | None = None,
+    smooth: float = 0.0,
+    suggested_lr: float | None = None,
+    label: str | None = None,
+    log_loss: bool = False,
+    title: str | None = None,
+    **line_kw: Any,
+) -> Axes:
+    r"""Plot loss against learning rate (an LR range test) on a log-LR axis; return the Axes.
+
+    ``smooth`` in [0, 1) applies the bias-corrected moving average of :func:`plot_losses`;
+    ``suggested_lr`` draws a dashed vertical line labelled with its value. Points with a
+    non-finite loss are left out.
+
+    Example::
+
+        lc.plot_lr_vs_loss(result.lrs, result.losses, smooth=0.05, suggested_lr=3e-2)
+    """
+    _check_ax(ax)
+    _check_smooth(smooth)
+    x = _as_1d(lrs, "lrs")
+    y = _as_1d(losses, "losses")
+    if x.shape != y.shape:
+        raise ValueError(f"lrs and losses must have the same length, got {x.size} and {y.size}")
+    if not np.all(np.isfinite(x) & (x > 0)):
+        raise ValueError("lrs must all be positive and finite (they go on a log axis)")
+    if suggested_lr is not None and not _is_positive_number(suggested_lr):
+        raise ValueError(f"suggested_lr must be a positive number or None, got {suggested_lr!r}")
+    y = _ema(y, smooth) if smooth else y
+    y = np.where(np.isfinite(y), y, np.nan)
+
+    with house_style():
+        ax = _axes(ax)
+        ax.plot(x, y, label=label, **line_kw)
+        if suggested_lr is not None:
+            ax.axvline(
+                suggested_lr,
+                color="black",
+                linestyle="--",
+                linewidth=1.0,
+                label=f"suggested lr = {suggested_lr:.3g}",
+            )
+        style_axes(ax, xlabel="learning rate", ylabel="loss", title=title, log=log_loss, logx=True)
+    return ax

@@ -1,0 +1,136 @@
+"""lrcourse.exercises: chapter 1's checkers accept right answers and explain wrong ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from lrcourse.exercises import check_decay_schedule, check_noise_floor, check_stability_limit
+
+
+def _says(capsys, *words):
+    out = capsys.readouterr().out
+    for w in words:
+        assert w in out, f"{w!r} not in feedback: {out!r}"
+    return out
+
+
+# ----------------------------------------------------------------------------- stability
+
+
+@pytest.mark.parametrize("mu, L", [(2.0, 50.0), (1.0, 10.0), (0.3, 0.3)])
+def test_stability_accepts_two_over_L(capsys, mu, L):
+    assert check_stability_limit(2 / L, mu=mu, L=L) is True
+    _says(capsys, "Correct")
+    assert check_stability_limit(np.float32(2 / L), mu=mu, L=L) is True
+    assert check_stability_limit(torch.tensor(2 / L), mu=mu, L=L) is True
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (2 / 2.0, "shallow"),
+        (1 / 50.0, "1/L"),
+        (2 / 52.0, "best constant"),
+        (50 / 2.0, "upside down"),
+        (0.3, "too large"),
+        (0.001, "not the largest"),
+        (-0.04, "positive"),
+    ],
+)
+def test_stability_rejects_with_specific_hint(capsys, answer, hint):
+    assert check_stability_limit(answer) is False
+    out = _says(capsys, "Not yet", hint)
+    assert "Correct" not in out
+
+
+def test_stability_nonsense_input_raises():
+    with pytest.raises(TypeError, match="answer"):
+        check_stability_limit("0.04")
+    with pytest.raises(TypeError, match="answer"):
+        check_stability_limit(None)
+    with pytest.raises(ValueError, match="answer"):
+        check_stability_limit(float("nan"))
+    with pytest.raises(ValueError, match="mu"):
+        check_stability_limit(0.04, mu=60.0, L=50.0)
+
+
+# ----------------------------------------------------------------------------- noise floor
+
+
+def test_noise_floor_accepts_formula_and_measurement(capsys):
+    assert check_noise_floor(0.02 * 0.25 * 40 / 10) is True
+    _says(capsys, "Correct")
+    # a measured plateau (includes higher-order terms) passes too
+    assert check_noise_floor(0.0223) is True
+    assert check_noise_floor(0.5 * 1.0 * 20 / 20, lr=0.5, dim=20, batch_size=20, noise=1.0)
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (0.27, "total loss"),
+        (0.25, "optimal loss"),
+        (0.04, "squared"),
+        (0.005, "dim / batch_size"),
+        (0.02 * 0.25 / 4, "swapped"),
+        (np.sqrt(0.02) * 0.25 * 4, "square root"),
+        (0.1, "too high"),
+        (0.01, "too low"),
+        (-1.0, "positive"),
+    ],
+)
+def test_noise_floor_rejects_with_specific_hint(capsys, answer, hint):
+    assert check_noise_floor(answer) is False
+    _says(capsys, "Not yet", hint)
+
+
+def test_noise_floor_nonsense_input_raises():
+    with pytest.raises(TypeError, match="answer"):
+        check_noise_floor([0.02])
+    with pytest.raises(ValueError, match="answer"):
+        check_noise_floor(float("inf"))
+    with pytest.raises(ValueError, match="lr"):
+        check_noise_floor(0.02, lr=-1.0)
+
+
+# ----------------------------------------------------------------------------- decay schedule
+
+
+def test_decay_schedule_accepts_real_decays(capsys):
+    k = np.arange(1000)
+    assert check_decay_schedule(np.linspace(0.05, 0.0, 1000)) is True
+    _says(capsys, "Correct", "lower")
+    assert check_decay_schedule(0.05 * 0.5 * (1 + np.cos(np.pi * k / 1000))) is True
+    step = np.where(k < 700, 0.05, 0.005)
+    assert check_decay_schedule(torch.tensor(step)) is True
+    assert check_decay_schedule(list(step)) is True
+
+
+@pytest.mark.parametrize(
+    "lrs, hint",
+    [
+        (np.linspace(0.05, 0.0, 999), "1000 values"),
+        (np.full(1000, 0.005), "start at the peak"),
+        (np.full(1000, 0.05), "ends at"),
+        (np.r_[0.05, np.full(999, 0.1)], "exceeds the peak"),
+        (np.r_[np.full(500, 0.05), np.full(500, -0.01)], ">= 0"),
+        (np.r_[np.full(980, 0.05), np.full(20, 0.001)], "decay earlier"),
+    ],
+)
+def test_decay_schedule_rejects_with_specific_hint(capsys, lrs, hint):
+    assert check_decay_schedule(lrs) is False
+    out = _says(capsys, "Not yet", hint)
+    assert "Correct" not in out
+
+
+def test_decay_schedule_nonsense_input_raises():
+    with pytest.raises(TypeError, match="lrs"):
+        check_decay_schedule("cosine")
+    with pytest.raises(TypeError, match="lrs"):
+        check_decay_schedule(0.05)
+    with pytest.raises(ValueError, match="1-D"):
+        check_decay_schedule(np.ones((10, 100)))
+    with pytest.raises(ValueError, match="NaN"):
+        check_decay_schedule(np.full(1000, np.nan))
