@@ -1,9 +1,13 @@
-# lrcourse: every target sets up .venv itself (torch first, CPU wheel, so no CUDA packages).
+# lrcourse: every target sets up .venv itself. `pip install torch==2.13.0` is asked for first so a
+# CPU wheel found locally (pip's find-links) wins over the registry's CUDA build.
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 BOOKOPT := -W -n --keep-going
+# Notebook kernels must draw inline: an inherited MPLBACKEND (e.g. Agg) would make every
+# figure vanish from the book and from nbval runs without an error.
+NBENV   := env -u MPLBACKEND
 
 .PHONY: book test lint pytest nbval bookcheck lab student bench clean
 
@@ -16,7 +20,7 @@ $(STAMP): pyproject.toml
 
 ## make book: build the HTML book into _build/html
 book: $(STAMP)
-	$(BIN)/jupyter-book build . $(BOOKOPT)
+	$(NBENV) $(BIN)/jupyter-book build . $(BOOKOPT)
 	@echo "Book: file://$(CURDIR)/_build/html/index.html"
 
 ## make test: ruff, pytest, every notebook under nbval, and the strict book build
@@ -27,17 +31,19 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check lrcourse tests benchmarks
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest tests
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax -p no:randomly lessons
+	$(NBENV) $(BIN)/python -m pytest --nbval-lax -p no:randomly lessons
 
 bookcheck: $(STAMP)
-	$(BIN)/jupyter-book build . $(BOOKOPT)
+	$(NBENV) $(BIN)/jupyter-book build . $(BOOKOPT)
+	@grep -q '<img[^>]*_images/[^>]*\.png' _build/html/book/intro.html || \
+		{ echo "bookcheck: the introduction's figure is missing from the HTML"; exit 1; }
 
 ## make lab: open the notebooks in JupyterLab
 lab: $(STAMP)
-	$(BIN)/jupyter lab lessons
+	$(NBENV) $(BIN)/jupyter lab lessons
 
 ## make student: student copies of the lessons, solutions removed, into _build/student
 student: $(STAMP)

@@ -40,7 +40,14 @@ from .plotting import (
 from .widgets import Explorer, explore, synthetic_metric
 
 # --- data, models, training ---
-from .data import DigitsData, TeacherStudentStream, load_digits_data, teacher_student_stream
+from .data import (
+    DigitsData,
+    SplitData,
+    TeacherStudentStream,
+    load_digits_data,
+    make_classification_data,
+    teacher_student_stream,
+)
 from .landscape import (
     QuadraticBowl,
     Trajectory,
@@ -50,10 +57,22 @@ from .landscape import (
     quadratic_bowl,
     stability_limit,
 )
-from .models import mlp
-from .training import History, OnlineHistory, device, fit, run_online, scaled, torch_threads
+from .models import mlp, small_cnn
+from .training import (
+    Comparison,
+    History,
+    OnlineHistory,
+    compare,
+    device,
+    fit,
+    run_online,
+    scaled,
+    scheduler_from_spec,
+    torch_threads,
+    train_classifier,
+)
 
 # --- exercises ---
-from .exercises import check_decay_schedule, check_noise_floor, check_stability_limit
+from .exercises import *  # noqa: F403  (every chapter's check_* functions)
 
 __version__ = "0.1.0"

@@ -12,11 +12,18 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["DigitsData", "TeacherStudentStream", "load_digits_data", "teacher_student_stream"]
+__all__ = [
+    "DigitsData",
+    "SplitData",
+    "TeacherStudentStream",
+    "load_digits_data",
+    "make_classification_data",
+    "teacher_student_stream",
+]
 
 
 @dataclass(frozen=True)
-class DigitsData:
+class SplitData:
     """A fixed train/validation split: float32 inputs, int64 labels.
 
     Any object with these four attributes can be passed to :func:`lrcourse.fit`.
@@ -39,12 +46,15 @@ class DigitsData:
 
     def __repr__(self) -> str:
         return (
-            f"DigitsData(train={tuple(self.X_train.shape)}, val={tuple(self.X_val.shape)}, "
+            f"SplitData(train={tuple(self.X_train.shape)}, val={tuple(self.X_val.shape)}, "
             f"classes={self.n_classes})"
         )
 
 
-def load_digits_data(seed: int = 0, val_fraction: float = 0.25) -> DigitsData:
+DigitsData = SplitData  # the name chapter 1 uses
+
+
+def load_digits_data(seed: int = 0, val_fraction: float = 0.25) -> SplitData:
     """sklearn's bundled 8x8 digits (1797 images, 10 classes), scaled to [0, 1], split.
 
     Pixels are divided by 16 (their maximum), so ``x in [0, 1]^64``. The split is stratified
@@ -69,7 +79,7 @@ def load_digits_data(seed: int = 0, val_fraction: float = 0.25) -> DigitsData:
     X_tr, X_va, y_tr, y_va = train_test_split(
         X, y, test_size=val_fraction, random_state=seed, stratify=y
     )
-    return DigitsData(
+    return SplitData(
         X_train=torch.from_numpy(np.ascontiguousarray(X_tr)),
         y_train=torch.from_numpy(y_tr.astype(np.int64)),
         X_val=torch.from_numpy(np.ascontiguousarray(X_va)),
@@ -164,6 +174,65 @@ def teacher_student_stream(
         raise ValueError(f"noise must be finite and >= 0, got {noise!r}")
     _check_seed(seed)
     return TeacherStudentStream(int(dim), int(batch_size), float(noise), int(seed))
+
+
+def make_classification_data(
+    seed: int = 0,
+    n_samples: int = 2000,
+    n_features: int = 20,
+    n_classes: int = 4,
+    val_fraction: float = 0.25,
+    label_noise: float = 0.05,
+) -> SplitData:
+    """A seeded synthetic classification task (sklearn's ``make_classification``), split.
+
+    ``n_features`` standardised inputs of which half are informative, ``n_classes`` classes
+    in two Gaussian clusters each, and a fraction ``label_noise`` of labels flipped at random
+    (so no model reaches 100%). Same ``seed``, same data; nothing is downloaded.
+
+    Example::
+
+        >>> d = make_classification_data(seed=0, n_samples=400)
+        >>> d.X_train.shape, d.n_classes
+        (torch.Size([300, 20]), 4)
+    """
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import train_test_split
+
+    _check_seed(seed)
+    for name, value, low in (
+        ("n_samples", n_samples, 20),
+        ("n_features", n_features, 2),
+        ("n_classes", n_classes, 2),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    if not (isinstance(val_fraction, int | float) and 0.0 < val_fraction < 1.0):
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+    if not (isinstance(label_noise, int | float) and 0.0 <= label_noise < 1.0):
+        raise ValueError(f"label_noise must be in [0, 1), got {label_noise!r}")
+    informative = max(2, n_features // 2)
+    if n_classes * 2 > 2**informative:
+        raise ValueError(f"n_classes={n_classes} is too many for n_features={n_features}")
+    X, y = make_classification(
+        n_samples=n_samples,
+        n_features=n_features,
+        n_informative=informative,
+        n_redundant=0,
+        n_classes=n_classes,
+        flip_y=label_noise,
+        random_state=seed,
+    )
+    X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+    X_tr, X_va, y_tr, y_va = train_test_split(
+        X, y, test_size=val_fraction, random_state=seed, stratify=y
+    )
+    return SplitData(
+        X_train=torch.from_numpy(np.ascontiguousarray(X_tr)),
+        y_train=torch.from_numpy(y_tr.astype(np.int64)),
+        X_val=torch.from_numpy(np.ascontiguousarray(X_va)),
+        y_val=torch.from_numpy(y_va.astype(np.int64)),
+    )
 
 
 def _check_seed(seed: int) -> None:

@@ -26,7 +26,19 @@ from tqdm.auto import tqdm
 
 from .data import TeacherStudentStream
 
-__all__ = ["History", "OnlineHistory", "device", "fit", "run_online", "scaled", "torch_threads"]
+__all__ = [
+    "Comparison",
+    "History",
+    "OnlineHistory",
+    "compare",
+    "device",
+    "fit",
+    "run_online",
+    "scaled",
+    "scheduler_from_spec",
+    "torch_threads",
+    "train_classifier",
+]
 
 T = TypeVar("T")
 OptimizerLike = Optimizer | Callable[[Iterable[nn.Parameter]], Optimizer]
@@ -487,3 +499,287 @@ def run_online(
         diverged=diverged_at is not None,
         diverged_at=diverged_at,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The experiment harness the chapters share: one run from a schedule spec, many runs compared.
+# ---------------------------------------------------------------------------------------------
+
+ScheduleSpec = tuple[str, dict[str, Any]] | np.ndarray | Callable[[Optimizer], LRScheduler] | None
+
+
+def scheduler_from_spec(spec: ScheduleSpec, optimizer: Optimizer) -> LRScheduler | None:
+    """A torch scheduler on ``optimizer`` from a spec.
+
+    ``None``: no scheduler (constant LR). ``(name, kwargs)``: the scheduler ``name`` as in
+    :func:`lrcourse.lr_curve` (torch's classes and lrcourse's own). An array of LRs: step ``t``
+    uses ``lrs[t]`` (the last value after the end), via ``LambdaLR``. A callable: a factory
+    ``optimizer -> scheduler``.
+
+    Example::
+
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> type(scheduler_from_spec(("StepLR", {"step_size": 5}), opt)).__name__
+        'StepLR'
+    """
+    from .reference import make_scheduler
+
+    if spec is None:
+        return None
+    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], dict):
+        return make_scheduler(spec[0], optimizer, **spec[1])
+    if isinstance(spec, np.ndarray | list):
+        lrs = np.asarray(spec, dtype=np.float64)
+        if lrs.ndim != 1 or lrs.size == 0 or not np.all(np.isfinite(lrs)) or np.any(lrs < 0):
+            raise ValueError("schedule array must be a non-empty 1-D array of finite LRs >= 0")
+        base = float(optimizer.param_groups[0]["lr"])
+        return torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda k: float(lrs[min(k, lrs.size - 1)]) / base
+        )
+    if callable(spec):
+        return _resolve_scheduler(optimizer, spec)
+    raise ValueError(
+        "schedule must be None, a (name, kwargs) pair, an array of LRs or a factory, "
+        f"got {type(spec).__name__}"
+    )
+
+
+def train_classifier(
+    data: SupervisedData,
+    *,
+    lr: float,
+    epochs: int,
+    schedule: ScheduleSpec = None,
+    step_per: Literal["epoch", "batch"] = "epoch",
+    model: Literal["mlp", "cnn"] | nn.Module = "mlp",
+    hidden: int | Sequence[int] = 64,
+    optimizer: Literal["sgd", "adam", "adamw"] = "sgd",
+    momentum: float = 0.9,
+    weight_decay: float = 0.0,
+    batch_size: int = 32,
+    seed: int = 0,
+    **fit_kwargs: Any,
+) -> History:
+    """One seeded classification run: build the model and optimizer, attach the schedule, fit.
+
+    The model is ``mlp(n_features, hidden, n_classes)`` or ``small_cnn()`` (8x8 digits only),
+    initialised from ``seed``; the optimizer is SGD (with ``momentum``), Adam or AdamW at base
+    LR ``lr``; ``schedule`` is any :func:`scheduler_from_spec` spec, stepped per ``step_per``
+    (a ``ReduceLROnPlateau`` on the validation loss). Other keywords go to :func:`fit`.
+
+    Example::
+
+        >>> from lrcourse import load_digits_data
+        >>> h = train_classifier(load_digits_data(), lr=0.1, epochs=3,
+        ...                      schedule=("StepLR", {"step_size": 2}), progress=False)
+        >>> h.lrs[0], h.lrs[-1]
+        (0.1, 0.010000000000000002)
+    """
+    from .models import mlp, small_cnn
+
+    if (
+        isinstance(lr, bool)
+        or not isinstance(lr, int | float)
+        or not (lr > 0 and math.isfinite(lr))
+    ):
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    if isinstance(model, nn.Module):
+        net = model
+    elif model == "mlp":
+        n_classes = int(torch.cat([data.y_train, getattr(data, "y_val", data.y_train)]).max()) + 1
+        net = mlp(int(data.X_train.shape[1]), hidden, n_classes, seed=seed)
+    elif model == "cnn":
+        if data.X_train.shape[1] != 64:
+            raise ValueError("model='cnn' expects 8x8 images flattened to 64 features")
+        net = small_cnn(seed=seed)
+    else:
+        raise ValueError(f"model must be 'mlp', 'cnn' or an nn.Module, got {model!r}")
+    params = net.parameters()
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    elif optimizer == "adam":
+        opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    elif optimizer == "adamw":
+        opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    else:
+        raise ValueError(f"optimizer must be 'sgd', 'adam' or 'adamw', got {optimizer!r}")
+    sched = scheduler_from_spec(schedule, opt)
+    return fit(
+        net,
+        data,
+        optimizer=opt,
+        scheduler=sched,
+        epochs=epochs,
+        batch_size=batch_size,
+        step_per=step_per,
+        seed=seed,
+        **fit_kwargs,
+    )
+
+
+@dataclass
+class Comparison:
+    """Results of :func:`compare`: ``runs[label][i]`` is the run for ``seeds[i]``.
+
+    ``values(label, metric)`` gives one number per seed (NaN where a run diverged),
+    ``mean``/``spread`` (sample standard deviation) summarise them, ``wins`` counts seeds in
+    which one configuration beats another, and ``rows()`` / ``summary()`` are tidy tables
+    (lists of dicts) that print as aligned text, or as HTML in a notebook.
+    """
+
+    seeds: tuple[int, ...]
+    metrics: tuple[str, ...]
+    runs: dict[str, list[Any]]
+    results: dict[str, list[dict[str, float]]]
+
+    def _check(self, label: str, metric: str) -> None:
+        if label not in self.results:
+            raise ValueError(f"label must be one of {list(self.results)}, got {label!r}")
+        if metric not in self.metrics:
+            raise ValueError(f"metric must be one of {list(self.metrics)}, got {metric!r}")
+
+    def values(self, label: str, metric: str) -> np.ndarray:
+        """The metric for each seed, in the order of ``seeds``."""
+        self._check(label, metric)
+        return np.array([r[metric] for r in self.results[label]], dtype=np.float64)
+
+    def mean(self, label: str, metric: str) -> float:
+        """Mean over seeds (NaN if any run diverged)."""
+        return float(np.mean(self.values(label, metric)))
+
+    def spread(self, label: str, metric: str) -> float:
+        """Sample standard deviation over seeds (0 for a single seed)."""
+        v = self.values(label, metric)
+        return float(np.std(v, ddof=1)) if len(v) > 1 else 0.0
+
+    def wins(self, a: str, b: str, metric: str, *, lower_is_better: bool = True) -> int:
+        """In how many seeds ``a`` is strictly better than ``b`` on ``metric``."""
+        va, vb = self.values(a, metric), self.values(b, metric)
+        return int(np.sum(va < vb if lower_is_better else va > vb))
+
+    def best(self, metric: str, *, lower_is_better: bool = True) -> str:
+        """The label with the best mean on ``metric``."""
+        means = {label: self.mean(label, metric) for label in self.results}
+        worst = math.inf if lower_is_better else -math.inf
+        score = {k: v if math.isfinite(v) else worst for k, v in means.items()}
+        return (min if lower_is_better else max)(score, key=score.__getitem__)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per (configuration, seed): ``{"config", "seed", <metrics>}``."""
+        return [
+            {"config": label, "seed": seed, **result}
+            for label, results in self.results.items()
+            for seed, result in zip(self.seeds, results, strict=True)
+        ]
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per configuration: mean and spread of every metric over the seeds."""
+        out = []
+        for label in self.results:
+            row: dict[str, Any] = {"config": label}
+            for m in self.metrics:
+                row[m] = self.mean(label, m)
+                row[f"{m} spread"] = self.spread(label, m)
+            out.append(row)
+        return out
+
+    def _cells(self) -> tuple[list[str], list[list[str]]]:
+        head = ["config", *self.metrics]
+        body = []
+        for label in self.results:
+            cells = [label]
+            for m in self.metrics:
+                mean, spread = self.mean(label, m), self.spread(label, m)
+                fmt = ".1%" if m.endswith("acc") else ".4f"
+                cells.append(f"{mean:{fmt}} ± {spread:{fmt}}")
+            body.append(cells)
+        return head, body
+
+    def __str__(self) -> str:
+        head, body = self._cells()
+        widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+        lines = [
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+            for r in [head, *body]
+        ]
+        note = f"mean ± spread over {len(self.seeds)} seeds {list(self.seeds)}"
+        return "\n".join([*lines, note])
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        head, body = self._cells()
+        th = "".join(f"<th>{h}</th>" for h in head)
+        trs = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in body)
+        caption = f"mean ± spread over {len(self.seeds)} seeds"
+        return f"<table><caption>{caption}</caption><tr>{th}</tr>{trs}</table>"
+
+
+def _result_of(run: Any, metrics: Sequence[str]) -> dict[str, float]:
+    if isinstance(run, History):
+        final = run.final()
+        extra = {"diverged": float(run.diverged)}
+        source = final | extra
+    elif isinstance(run, OnlineHistory):
+        source = {"final_loss": run.final_loss, "diverged": float(run.diverged)}
+    elif isinstance(run, dict):
+        source = run
+    else:
+        raise ValueError(
+            f"run must return a History or a dict of metrics, got {type(run).__name__}"
+        )
+    missing = [m for m in metrics if m not in source]
+    if missing:
+        raise ValueError(f"metrics {missing} are not in the run's results {sorted(source)}")
+    return {m: float(source[m]) for m in metrics}
+
+
+def compare(
+    run: Callable[..., Any],
+    configs: dict[str, dict[str, Any]],
+    *,
+    seeds: Iterable[int] = range(5),
+    metrics: Sequence[str] = ("train_loss", "val_loss", "val_acc"),
+    progress: bool | None = None,
+) -> Comparison:
+    """Run every configuration for every seed: ``run(seed=seed, **configs[label])``.
+
+    ``run`` returns a :class:`History` (its ``final()`` figures and ``diverged`` are the
+    metrics), an :class:`OnlineHistory` (``final_loss``) or a dict of numbers. Returns a
+    :class:`Comparison` whose text form is the table a lesson prints.
+
+    Example::
+
+        >>> from lrcourse import load_digits_data
+        >>> data = load_digits_data()
+        >>> table = compare(lambda seed, **kw: train_classifier(data, seed=seed, epochs=2,
+        ...                 progress=False, **kw),
+        ...                 {"constant": {"lr": 0.1}, "step": {"lr": 0.1,
+        ...                  "schedule": ("StepLR", {"step_size": 1})}}, seeds=[0, 1])
+        >>> table.values("step", "val_acc").shape
+        (2,)
+    """
+    seeds = tuple(_check_int("seed", s, low=0) for s in seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    if not isinstance(configs, dict) or not configs:
+        raise ValueError("configs must be a non-empty dict: label -> keyword arguments of run")
+    metrics = tuple(metrics)
+    if not metrics:
+        raise ValueError("metrics must name at least one metric")
+    runs: dict[str, list[Any]] = {label: [] for label in configs}
+    results: dict[str, list[dict[str, float]]] = {label: [] for label in configs}
+    total = len(configs) * len(seeds)
+    with tqdm(total=total, disable=not _progress_enabled(progress), leave=False) as bar:
+        for label, kwargs in configs.items():
+            if not isinstance(kwargs, dict):
+                raise ValueError(f"configs[{label!r}] must be a dict of keyword arguments")
+            for seed in seeds:
+                out = run(seed=seed, **kwargs)
+                runs[label].append(out)
+                results[label].append(_result_of(out, metrics))
+                bar.update(1)
+    return Comparison(seeds=seeds, metrics=metrics, runs=runs, results=results)

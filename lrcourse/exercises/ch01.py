@@ -1,48 +1,15 @@
-"""``check_*`` functions for the lessons' exercises.
-
-Each checker prints specific feedback (what is wrong, and a hint) or a line starting with
-"Correct", and returns ``True`` / ``False``. A wrong answer of the right type never raises;
-input that is not an answer at all (a string where a number belongs, NaN, a 2-D array) raises
-``TypeError`` or ``ValueError`` saying what was expected.
-"""
+"""Chapter 1 (why schedule): checkers for the exercises."""
 
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 
+from ._common import close, number, report
+
 __all__ = ["check_decay_schedule", "check_noise_floor", "check_stability_limit"]
-
-
-def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        if isinstance(value, np.ndarray) and value.size == 1:
-            value = value.item()
-        elif hasattr(value, "item") and callable(value.item):  # a 0-d torch tensor
-            value = value.item()
-        else:
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value}")
-    return value
-
-
-def _close(a: float, b: float, rel: float) -> bool:
-    return abs(a - b) <= rel * abs(b)
-
-
-def _report(ok: bool, message: str) -> bool:
-    print(("Correct! " if ok else "Not yet. ") + message)
-    return ok
-
-
-# ----------------------------------------------------------------------------- chapter 1
 
 
 def check_stability_limit(answer: float, mu: float = 2.0, L: float = 50.0) -> bool:
@@ -55,19 +22,19 @@ def check_stability_limit(answer: float, mu: float = 2.0, L: float = 50.0) -> bo
         Correct! ...
         True
     """
-    mu, L = _number("mu", mu), _number("L", L)
+    mu, L = number("mu", mu), number("L", L)
     if not 0 < mu <= L:
         raise ValueError(f"need 0 < mu <= L, got mu={mu}, L={L}")
-    a = _number("answer", answer)
+    a = number("answer", answer)
     right = 2.0 / L
-    if _close(a, right, 1e-3):
-        return _report(
+    if close(a, right, 1e-3):
+        return report(
             True,
             f"2/L = {right:g}. Each step multiplies the steep coordinate by (1 - lr*L); "
             f"at lr = 2/L that factor reaches -1, and beyond it the zig-zag grows.",
         )
     if a <= 0:
-        return _report(False, "a learning rate must be positive (lr <= 0 goes nowhere or uphill).")
+        return report(False, "a learning rate must be positive (lr <= 0 goes nowhere or uphill).")
     known = {
         2.0 / mu: "That is 2/mu, the limit of the shallow direction alone. The steep "
         "direction (curvature L) becomes unstable much earlier: which factor "
@@ -84,10 +51,10 @@ def check_stability_limit(answer: float, mu: float = 2.0, L: float = 50.0) -> bo
         "the error by (1 - lr*lambda).",
     }
     for value, hint in known.items():
-        if _close(a, value, 1e-3):
-            return _report(False, hint)
+        if close(a, value, 1e-3):
+            return report(False, hint)
     side = "too large: that LR diverges" if a > right else "stable, but not the largest"
-    return _report(
+    return report(
         False,
         f"{a:g} is {side}. Hint: write one step per direction as "
         "theta <- (1 - lr*lambda) * theta and ask when |1 - lr*lambda| < 1 for both curvatures.",
@@ -113,20 +80,20 @@ def check_noise_floor(
         Correct! ...
         True
     """
-    lr, noise = _number("lr", lr), _number("noise", noise)
-    dim, batch_size = int(_number("dim", dim)), int(_number("batch_size", batch_size))
+    lr, noise = number("lr", lr), number("noise", noise)
+    dim, batch_size = int(number("dim", dim)), int(number("batch_size", batch_size))
     if lr <= 0 or noise <= 0 or dim < 1 or batch_size < 1:
         raise ValueError("lr and noise must be > 0, dim and batch_size >= 1")
-    a = _number("answer", answer)
+    a = number("answer", answer)
     right = lr * noise**2 * dim / batch_size
     if 0.8 * right <= a <= 1.3 * right:
-        return _report(
+        return report(
             True,
             f"the floor is about lr * noise^2 * dim / batch_size = {right:.4g} "
             f"(you said {a:.4g}): proportional to the LR, so halving the LR halves it.",
         )
     if a <= 0:
-        return _report(False, "the excess loss of a noisy SGD iterate is positive, not <= 0.")
+        return report(False, "the excess loss of a noisy SGD iterate is positive, not <= 0.")
     optimal = noise**2
     known = [
         (
@@ -165,10 +132,10 @@ def check_noise_floor(
         ),
     ]
     for value, hint in known:
-        if _close(a, value, 0.05):
-            return _report(False, hint)
+        if close(a, value, 0.05):
+            return report(False, hint)
     side = "high" if a > right else "low"
-    return _report(
+    return report(
         False,
         f"{a:.4g} is too {side}. Hint: measure it: run lc.run_online at this LR for long "
         "enough to plateau and average history.excess over the last quarter "
@@ -191,8 +158,8 @@ def check_decay_schedule(
         Correct! ...
         True
     """
-    from .data import teacher_student_stream
-    from .training import run_online
+    from ..data import teacher_student_stream
+    from ..training import run_online
 
     if isinstance(lrs, str | bytes | dict) or lrs is None or np.isscalar(lrs):
         raise TypeError(f"lrs must be an array of {steps} learning rates, got {type(lrs).__name__}")
@@ -206,27 +173,27 @@ def check_decay_schedule(
         raise ValueError(f"lrs must be a 1-D array (one LR per step), got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError("lrs contains NaN or infinite values")
-    peak, factor = _number("peak", peak), _number("factor", factor)
+    peak, factor = number("peak", peak), number("factor", factor)
 
     if arr.size != steps:
-        return _report(
+        return report(
             False,
             f"the schedule needs one LR per step: {steps} values, you gave {arr.size}. "
             f"Hint: build it over np.arange({steps}).",
         )
     if np.any(arr < 0):
-        return _report(False, f"LRs must be >= 0; step {int(np.argmax(arr < 0))} is negative.")
+        return report(False, f"LRs must be >= 0; step {int(np.argmax(arr < 0))} is negative.")
     if not math.isclose(arr[0], peak, rel_tol=1e-6):
-        return _report(
+        return report(
             False,
             f"start at the peak: lrs[0] should be {peak:g}, not {arr[0]:g}. Starting lower "
             "trades the fast start for nothing; the point is to start high and decay.",
         )
     if arr.max() > peak * (1 + 1e-9):
         k = int(np.argmax(arr))
-        return _report(False, f"lrs[{k}] = {arr[k]:g} exceeds the peak {peak:g}.")
+        return report(False, f"lrs[{k}] = {arr[k]:g} exceeds the peak {peak:g}.")
     if arr[-1] > peak / 5:
-        return _report(
+        return report(
             False,
             f"the LR ends at {arr[-1]:g}, still {arr[-1] / peak:.0%} of the peak. The noise "
             "floor is proportional to the LR, so the LR must end low for the loss to end low.",
@@ -235,13 +202,13 @@ def check_decay_schedule(
     mine = run_online(task, arr)
     const = run_online(task, np.full(steps, peak))
     if mine.diverged:
-        return _report(False, f"your schedule diverged at step {mine.diverged_at}.")
+        return report(False, f"your schedule diverged at step {mine.diverged_at}.")
     excess, floor = mine.final_loss - task.optimal_loss, const.tail_loss(0.5) - task.optimal_loss
     summary = f"final excess loss {excess:.4g} vs the constant {peak:g}'s floor {floor:.4g}"
     if excess * factor <= floor:
-        return _report(True, f"{summary} ({floor / excess:.1f}x lower).")
+        return report(True, f"{summary} ({floor / excess:.1f}x lower).")
     late = int(np.argmax(arr <= peak / 5))
-    return _report(
+    return report(
         False,
         f"{summary}: need {factor:g}x lower. Your LR first drops below peak/5 at step {late}; "
         "after a drop the loss needs a few multiples of 1/(4*lr) steps to settle at the new "

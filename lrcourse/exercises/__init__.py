@@ -1,0 +1,15 @@
+"""``check_*`` functions for the lessons' exercises, one module per chapter.
+
+Each checker prints specific feedback (what is wrong, and a hint) or a line starting with
+"Correct", and returns ``True`` / ``False``. A wrong answer of the right type never raises;
+input that is not an answer at all (a string where a number belongs, NaN, a 2-D array) raises
+``TypeError`` or ``ValueError`` saying what was expected.
+"""
+
+from . import ch01
+
+# one line per chapter: its module's checkers become lrcourse.exercises.check_*
+_CHAPTERS = [ch01]
+
+__all__ = sorted(name for module in _CHAPTERS for name in module.__all__)
+globals().update({name: getattr(m, name) for m in _CHAPTERS for name in m.__all__})
