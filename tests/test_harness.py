@@ -1,0 +1,216 @@
+"""The shared experiment harness: synthetic data, the CNN, schedule specs, train_classifier,
+compare."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import lrcourse as lc
+
+# --- data and models ------------------------------------------------------------------------------
+
+
+def test_synthetic_classification_is_seeded_split_and_standardised():
+    a, b = lc.make_classification_data(seed=3), lc.make_classification_data(seed=3)
+    c = lc.make_classification_data(seed=4)
+    assert torch.equal(a.X_train, b.X_train) and torch.equal(a.y_val, b.y_val)
+    assert not torch.equal(a.X_train, c.X_train)
+    assert a.X_train.shape == (1500, 20) and a.X_val.shape == (500, 20)
+    assert a.X_train.dtype == torch.float32 and a.y_train.dtype == torch.int64
+    assert a.n_classes == 4
+    X = torch.cat([a.X_train, a.X_val])
+    assert torch.allclose(X.mean(0), torch.zeros(20), atol=1e-5)
+    assert torch.allclose(X.std(0, unbiased=False), torch.ones(20), atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"n_samples": 5}, "n_samples"),
+        ({"n_classes": 1}, "n_classes"),
+        ({"val_fraction": 1.0}, "val_fraction"),
+        ({"label_noise": -0.1}, "label_noise"),
+        ({"seed": -1}, "seed"),
+        ({"n_features": 2, "n_classes": 4}, "n_classes"),
+    ],
+)
+def test_synthetic_classification_bad_input(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        lc.make_classification_data(**kwargs)
+
+
+def test_small_cnn_shapes_and_seeding():
+    x = torch.rand(7, 64)
+    a, b, c = lc.small_cnn(seed=1), lc.small_cnn(seed=1), lc.small_cnn(seed=2)
+    assert a(x).shape == (7, 10)
+    assert torch.equal(a(x), b(x)) and not torch.equal(a(x), c(x))
+    assert lc.small_cnn(channels=4, n_classes=3)(x).shape == (7, 3)
+    with pytest.raises(ValueError, match="channels"):
+        lc.small_cnn(channels=0)
+
+
+# --- schedule specs and train_classifier ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    return lc.make_classification_data(seed=0, n_samples=256)
+
+
+def test_scheduler_from_spec_kinds():
+    opt = lc.make_optimizer(0.1)
+    assert lc.scheduler_from_spec(None, opt) is None
+    assert type(lc.scheduler_from_spec(("StepLR", {"step_size": 3}), opt)).__name__ == "StepLR"
+    opt = lc.make_optimizer(0.1)
+    assert type(lc.scheduler_from_spec(("inverse_sqrt", {"warmup_steps": 3}), opt)).__name__ == (
+        "LambdaLR"
+    )
+    with pytest.raises(ValueError, match="schedule"):
+        lc.scheduler_from_spec("StepLR", lc.make_optimizer())
+    with pytest.raises(ValueError, match="array"):
+        lc.scheduler_from_spec(np.array([0.1, np.nan]), lc.make_optimizer())
+
+
+def test_per_epoch_schedule_is_held_for_a_whole_epoch(small_data):
+    h = lc.train_classifier(
+        small_data,
+        lr=0.1,
+        epochs=4,
+        schedule=("StepLR", {"step_size": 2, "gamma": 0.5}),
+        batch_size=64,
+        progress=False,
+    )
+    per_epoch = np.repeat(lc.lr_curve("StepLR", 4, lr=0.1, step_size=2, gamma=0.5), 3)
+    np.testing.assert_allclose(h.lrs, per_epoch, rtol=1e-12)
+    assert h.steps_per_epoch == 3 and h.epochs_run == 4
+
+
+def test_array_schedule_per_batch_is_followed_step_by_step(small_data):
+    lrs = lc.lr_curve("OneCycleLR", 12, max_lr=0.2, total_steps=12)
+    h = lc.train_classifier(
+        small_data,
+        lr=float(lrs[0]),
+        epochs=4,
+        schedule=lrs,
+        step_per="batch",
+        batch_size=64,
+        progress=False,
+    )
+    np.testing.assert_allclose(h.lrs, lrs, rtol=1e-12)
+
+
+def test_plateau_spec_cuts_on_the_validation_loss(small_data):
+    h = lc.train_classifier(
+        small_data,
+        lr=0.5,
+        epochs=12,
+        model=lc.mlp(20, 8, 4, seed=0),
+        schedule=("ReduceLROnPlateau", {"patience": 0, "factor": 0.5}),
+        batch_size=64,
+        progress=False,
+    )
+    epoch_lrs = np.asarray(h.lrs)[:: h.steps_per_epoch]
+    expected = lc.lr_curve("ReduceLROnPlateau", lr=0.5, metrics=h.val_loss, patience=0, factor=0.5)
+    np.testing.assert_allclose(epoch_lrs, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw"])
+def test_train_classifier_is_deterministic_and_learns(small_data, optimizer):
+    lr = 0.1 if optimizer == "sgd" else 0.01
+    runs = [
+        lc.train_classifier(
+            small_data, lr=lr, epochs=5, optimizer=optimizer, seed=2, progress=False
+        )
+        for _ in range(2)
+    ]
+    assert runs[0].train_loss == runs[1].train_loss
+    assert runs[0].train_loss[-1] < runs[0].train_loss[0]
+
+
+def test_train_classifier_cnn_on_digits():
+    h = lc.train_classifier(lc.load_digits_data(), lr=0.05, epochs=1, model="cnn", progress=False)
+    assert h.final()["val_acc"] > 0.5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"lr": 0.0}, "lr"),
+        ({"lr": math.inf}, "lr"),
+        ({"model": "resnet"}, "model"),
+        ({"model": "cnn"}, "cnn"),
+        ({"optimizer": "lbfgs"}, "optimizer"),
+    ],
+)
+def test_train_classifier_bad_input(small_data, kwargs, word):
+    args = {"lr": 0.1, "epochs": 1, "progress": False} | kwargs
+    with pytest.raises(ValueError, match=word):
+        lc.train_classifier(small_data, **args)
+
+
+# --- compare ---------------------------------------------------------------------------------
+
+
+def _fake_run(seed, offset, scale=1.0):
+    rng = np.random.default_rng(seed)
+    return {"loss": offset + scale * rng.random(), "acc": 1 - offset}
+
+
+def test_compare_tables_and_statistics():
+    table = lc.compare(
+        _fake_run,
+        {"a": {"offset": 0.0}, "b": {"offset": 0.5}},
+        seeds=[0, 1, 2],
+        metrics=("loss", "acc"),
+    )
+    va, vb = table.values("a", "loss"), table.values("b", "loss")
+    np.testing.assert_allclose(vb - va, 0.5)
+    assert table.mean("a", "loss") == pytest.approx(va.mean())
+    assert table.spread("a", "loss") == pytest.approx(np.std(va, ddof=1))
+    assert table.wins("a", "b", "loss") == 3 and table.wins("b", "a", "loss") == 0
+    assert table.best("loss") == "a" and table.best("acc", lower_is_better=False) == "a"
+    assert len(table.rows()) == 6 and {r["seed"] for r in table.rows()} == {0, 1, 2}
+    summary = table.summary()
+    assert summary[1]["config"] == "b" and summary[1]["loss"] == pytest.approx(vb.mean())
+    text = str(table)
+    assert "±" in text and "3 seeds" in text and text.splitlines()[1].startswith("a")
+    assert "<table>" in table._repr_html_()
+
+
+def test_compare_with_histories_reports_divergence_as_nan(small_data):
+    table = lc.compare(
+        lambda seed, lr: lc.train_classifier(
+            small_data, lr=lr, epochs=2, seed=seed, max_loss=1e3, progress=False
+        ),
+        {"fine": {"lr": 0.1}, "huge": {"lr": 1e6}},
+        seeds=[0, 1],
+        metrics=("val_acc", "diverged"),
+    )
+    assert np.all(table.values("huge", "diverged") == 1.0)
+    assert np.all(np.isnan(table.values("huge", "val_acc")))
+    assert table.best("val_acc", lower_is_better=False) == "fine"
+    assert isinstance(table.runs["fine"][0], lc.History)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"configs": {}}, "configs"),
+        ({"seeds": []}, "seeds"),
+        ({"seeds": [-1]}, "seed"),
+        ({"metrics": ()}, "metrics"),
+        ({"metrics": ("nope",)}, "nope"),
+        ({"configs": {"a": 3}}, "configs"),
+    ],
+)
+def test_compare_bad_input(kwargs, word):
+    args = {"configs": {"a": {"offset": 0.0}}, "seeds": [0], "metrics": ("loss",)} | kwargs
+    with pytest.raises(ValueError, match=word):
+        lc.compare(_fake_run, **args)
+    table = lc.compare(_fake_run, {"a": {"offset": 0.0}}, seeds=[0], metrics=("loss",))
+    with pytest.raises(ValueError, match="label"):
+        table.values("z", "loss")
