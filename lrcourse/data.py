@@ -18,6 +18,7 @@ __all__ = [
     "TeacherStudentStream",
     "load_digits_data",
     "make_classification_data",
+    "make_sequence_data",
     "teacher_student_stream",
 ]
 
@@ -233,6 +234,47 @@ def make_classification_data(
         X_val=torch.from_numpy(np.ascontiguousarray(X_va)),
         y_val=torch.from_numpy(y_va.astype(np.int64)),
     )
+
+
+def make_sequence_data(
+    task: str = "reverse",
+    *,
+    length: int = 8,
+    vocab: int = 10,
+    n_samples: int = 4000,
+    val_fraction: float = 0.25,
+    seed: int = 0,
+) -> SplitData:
+    """A seeded synthetic sequence-to-sequence task: ``X`` token sequences, ``y`` the answer.
+
+    ``task="reverse"``: ``y`` is ``X`` backwards; ``"sort"``: ``y`` is ``X`` sorted. Tokens are
+    uniform in ``[0, vocab)``; both ``X`` and ``y`` are int64 of shape ``(N, length)``, so a
+    model maps ``(N, L)`` to logits ``(N, L, vocab)`` (see ``lc.sequence_cross_entropy``).
+    Chance accuracy per token is ``1 / vocab``.
+
+    Example::
+
+        >>> d = make_sequence_data("reverse", length=4, vocab=5, n_samples=100, seed=0)
+        >>> bool((d.y_train == d.X_train.flip(1)).all())
+        True
+    """
+    if task not in ("reverse", "sort"):
+        raise ValueError(f"task must be 'reverse' or 'sort', got {task!r}")
+    for name, value, low in (
+        ("length", length, 2),
+        ("vocab", vocab, 2),
+        ("n_samples", n_samples, 8),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    if not (isinstance(val_fraction, int | float) and 0.0 < val_fraction < 1.0):
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+    _check_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randint(0, vocab, (n_samples, length), generator=gen)
+    y = X.flip(1) if task == "reverse" else X.sort(dim=1).values
+    n_val = max(1, int(round(n_samples * val_fraction)))
+    return SplitData(X_train=X[n_val:], y_train=y[n_val:], X_val=X[:n_val], y_val=y[:n_val])
 
 
 def _check_seed(seed: int) -> None:

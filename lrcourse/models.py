@@ -8,7 +8,13 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["mlp", "small_cnn"]
+__all__ = [
+    "TinyTransformer",
+    "mlp",
+    "sequence_cross_entropy",
+    "small_cnn",
+    "tiny_transformer",
+]
 
 
 def mlp(
@@ -81,3 +87,83 @@ def small_cnn(channels: int = 16, n_classes: int = 10, seed: int = 0) -> nn.Sequ
             nn.Flatten(),
             nn.Linear(2 * c * 16, int(n_classes)),
         )
+
+
+class TinyTransformer(nn.Module):
+    """A small transformer encoder for token sequences: ``(N, L)`` ints -> ``(N, L, vocab)``.
+
+    Token + learned position embeddings, ``n_layers`` encoder layers (``nn.TransformerEncoderLayer``
+    with ``norm_first`` set by ``norm``), a linear read-out per position. ``norm="post"`` is the
+    original transformer's layer order, ``x = LN(x + f(x))``; ``norm="pre"`` is
+    ``x = x + f(LN(x))`` with a final LayerNorm before the read-out (Xiong et al. 2020).
+    """
+
+    def __init__(
+        self, vocab: int, max_len: int, d_model: int, n_heads: int, n_layers: int, norm: str
+    ) -> None:
+        super().__init__()
+        self.norm = norm
+        self.embed = nn.Embedding(vocab, d_model)
+        self.position = nn.Parameter(torch.randn(max_len, d_model) * 0.02)
+        layer = nn.TransformerEncoderLayer(
+            d_model,
+            n_heads,
+            dim_feedforward=4 * d_model,
+            dropout=0.0,
+            batch_first=True,
+            norm_first=norm == "pre",
+        )
+        self.layers = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+        self.final_norm = nn.LayerNorm(d_model) if norm == "pre" else nn.Identity()
+        self.head = nn.Linear(d_model, vocab)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        x = self.embed(tokens) + self.position[: tokens.shape[1]]
+        return self.head(self.final_norm(self.layers(x)))
+
+
+def tiny_transformer(
+    vocab: int = 10,
+    max_len: int = 8,
+    *,
+    d_model: int = 32,
+    n_heads: int = 4,
+    n_layers: int = 2,
+    norm: str = "post",
+    seed: int = 0,
+) -> TinyTransformer:
+    """A seeded :class:`TinyTransformer` with post-LN (``norm="post"``) or pre-LN layers.
+
+    Example::
+
+        >>> net = tiny_transformer(vocab=10, max_len=8, norm="pre", seed=0)
+        >>> net(torch.zeros(5, 8, dtype=torch.long)).shape
+        torch.Size([5, 8, 10])
+    """
+    for name, value in (
+        ("vocab", vocab),
+        ("max_len", max_len),
+        ("d_model", d_model),
+        ("n_heads", n_heads),
+        ("n_layers", n_layers),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if d_model % n_heads:
+        raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+    if norm not in ("pre", "post"):
+        raise ValueError(f"norm must be 'pre' or 'post', got {norm!r}")
+    _check_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        return TinyTransformer(
+            int(vocab), int(max_len), int(d_model), int(n_heads), int(n_layers), norm
+        )
+
+
+def sequence_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over every position: ``logits (N, L, V)``, ``targets (N, L)``.
+
+    Pass it as ``fit(..., loss_fn=sequence_cross_entropy)`` for sequence tasks.
+    """
+    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))

@@ -210,8 +210,9 @@ def _evaluate(
         out = model(X[i : i + chunk])
         yb = y[i : i + chunk]
         total += float(loss_fn(out, yb)) * len(yb)
-        if classify and out.ndim == 2 and out.shape[1] > 1:
-            correct += int((out.argmax(1) == yb).sum())
+        if classify and out.ndim >= 2 and out.shape[-1] > 1:  # per-token for sequences
+            hits = (out.argmax(-1) == yb).reshape(len(yb), -1).float().mean(1)
+            correct += float(hits.sum())
     acc = correct / n if classify else math.nan
     return total / n, acc
 

@@ -214,3 +214,65 @@ def test_compare_bad_input(kwargs, word):
     table = lc.compare(_fake_run, {"a": {"offset": 0.0}}, seeds=[0], metrics=("loss",))
     with pytest.raises(ValueError, match="label"):
         table.values("z", "loss")
+
+
+# --- sequence task and the tiny transformer ----------------------------------------------------
+
+
+@pytest.mark.parametrize("task", ["reverse", "sort"])
+def test_sequence_data_answers_are_right(task):
+    d = lc.make_sequence_data(task, length=6, vocab=7, n_samples=200, seed=1)
+    X = torch.cat([d.X_train, d.X_val])
+    y = torch.cat([d.y_train, d.y_val])
+    expected = X.flip(1) if task == "reverse" else X.sort(1).values
+    assert torch.equal(y, expected) and X.max() < 7 and X.shape == (200, 6)
+    assert len(d.X_val) == 50
+    again = lc.make_sequence_data(task, length=6, vocab=7, n_samples=200, seed=1)
+    assert torch.equal(again.X_train, d.X_train)
+    with pytest.raises(ValueError, match="task"):
+        lc.make_sequence_data("copy")
+    with pytest.raises(ValueError, match="length"):
+        lc.make_sequence_data(length=1)
+
+
+@pytest.mark.parametrize("norm", ["pre", "post"])
+def test_tiny_transformer_layer_order(norm):
+    net = lc.tiny_transformer(vocab=9, max_len=5, norm=norm, seed=0)
+    tokens = torch.randint(0, 9, (3, 5))
+    assert net(tokens).shape == (3, 5, 9)
+    assert all(layer.norm_first == (norm == "pre") for layer in net.layers.layers)
+    assert isinstance(net.final_norm, torch.nn.LayerNorm) == (norm == "pre")
+    same = lc.tiny_transformer(vocab=9, max_len=5, norm=norm, seed=0)
+    assert torch.equal(net(tokens), same(tokens))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"d_model": 30, "n_heads": 4}, "divisible"),
+        ({"norm": "sandwich"}, "norm"),
+        ({"n_layers": 0}, "n_layers"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_tiny_transformer_bad_input(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        lc.tiny_transformer(**kwargs)
+
+
+def test_fit_learns_a_sequence_task_and_reports_token_accuracy():
+    d = lc.make_sequence_data("reverse", length=6, vocab=6, n_samples=1200, seed=0)
+    net = lc.tiny_transformer(vocab=6, max_len=6, norm="pre", seed=0)
+    h = lc.fit(
+        net,
+        d,
+        optimizer=torch.optim.Adam(net.parameters(), lr=0.01),
+        epochs=4,
+        batch_size=64,
+        loss_fn=lc.sequence_cross_entropy,
+        progress=False,
+    )
+    with torch.no_grad():
+        manual = (net(d.X_val).argmax(-1) == d.y_val).float().mean().item()
+    assert h.val_acc[-1] == pytest.approx(manual, abs=1e-6)
+    assert h.val_acc[-1] > 2 / 6  # twice chance: it learns
