@@ -46,6 +46,7 @@ from .data import (
     TeacherStudentStream,
     load_digits_data,
     make_classification_data,
+    make_sequence_data,
     teacher_student_stream,
 )
 from .landscape import (
@@ -57,7 +58,7 @@ from .landscape import (
     quadratic_bowl,
     stability_limit,
 )
-from .models import mlp, small_cnn
+from .models import TinyTransformer, mlp, sequence_cross_entropy, small_cnn, tiny_transformer
 from .training import (
     Comparison,
     History,
@@ -71,6 +72,13 @@ from .training import (
     torch_threads,
     train_classifier,
 )
+
+from .finder import SUGGESTION_RULES, RangeTest, lr_range_test, sweep_lrs
+
+# --- chapter helpers (one line each) ---
+# ch02
+# ch04
+# ch05
 
 # --- exercises ---
 from .exercises import *  # noqa: F403  (every chapter's check_* functions)
