@@ -6,10 +6,10 @@ input that is not an answer at all (a string where a number belongs, NaN, a 2-D 
 ``TypeError`` or ``ValueError`` saying what was expected.
 """
 
-from . import ch01, ch02, ch03, ch04, ch05
+from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09
 
 # one line per chapter: its module's checkers become lrcourse.exercises.check_*
-_CHAPTERS = [ch01, ch02, ch03, ch04, ch05]
+_CHAPTERS = [ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09]
 
 __all__ = sorted(name for module in _CHAPTERS for name in module.__all__)
 globals().update({name: getattr(m, name) for m in _CHAPTERS for name in m.__all__})

@@ -1,0 +1,5 @@
+"""Chapter 9: checkers for the exercises."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
