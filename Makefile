@@ -51,6 +51,7 @@ student: $(STAMP)
 
 ## make bench: speed figures (printed as ratios)
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python benchmarks/run.py
 
 clean:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-BENCHMARKS = ["bench_schedules", "bench_explorer"]
+BENCHMARKS = ["bench_schedules", "bench_explorer", "bench_finder"]
 
 if __name__ == "__main__":
     for module in BENCHMARKS:
