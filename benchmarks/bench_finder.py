@@ -95,8 +95,8 @@ def main() -> None:
             f"{ours['min_div_10']:9.3g}"
         )
     print(
-        f"lrcourse is {np.median(ratios):.1f}x the speed of torch-lr-finder (median); the "
-        "two 'steepest' rules differ because lrcourse differentiates the bias-corrected "
+        f"lrcourse is {np.median(ratios):.1f}x the speed of torch-lr-finder (median); where the "
+        "two 'steepest' rules differ, it is because lrcourse differentiates the bias-corrected "
         "smoothed loss against log LR, torch-lr-finder the uncorrected one against the index."
     )
 

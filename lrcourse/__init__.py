@@ -79,6 +79,10 @@ from .finder import SUGGESTION_RULES, RangeTest, lr_range_test, sweep_lrs
 # ch02
 # ch04
 # ch05
+# ch06
+# ch07
+# ch08
+# ch09
 
 # --- exercises ---
 from .exercises import *  # noqa: F403  (every chapter's check_* functions)
