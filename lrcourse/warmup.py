@@ -1,0 +1,542 @@
+r"""Warmup: the schedules, RAdam's built-in warmup, and the measurements behind chapter 6.
+
+* :func:`linear_warmup`: a linear warmup factor for ``LambdaLR`` that does not waste the first
+  step, :math:`f(t) = \min(1, (t+1)/w)`; :func:`untuned_linear_warmup` is Ma & Yarats' rule of
+  thumb for Adam, a linear warmup over :math:`2/(1-\beta_2)` updates.
+* RAdam's variance rectification (Liu et al. 2020): :func:`radam_rho`, :func:`radam_rectifier`,
+  :func:`radam_sgd_steps`, and :func:`radam_updates`, a float64 reference of
+  ``torch.optim.RAdam``'s update that the tests hold against torch.
+* :func:`adaptive_lr_spread`: how widely Adam's adaptive factor :math:`1/\sqrt{\hat v_t}` spreads
+  when :math:`\hat v_t` is built from a few squared gradients.
+* :func:`stability_scan`: the largest stable LR of a grid, scanning upwards.
+* :func:`layer_grad_norms`: the gradient norm of each layer of a :class:`TinyTransformer` at
+  its initialisation (post-LN against pre-LN, Xiong et al. 2020).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from .models import TinyTransformer, sequence_cross_entropy
+from .schedules import Factor
+
+__all__ = [
+    "GradNorms",
+    "StabilityScan",
+    "adaptive_lr_spread",
+    "layer_grad_norms",
+    "linear_warmup",
+    "radam_rectifier",
+    "radam_rho",
+    "radam_sgd_steps",
+    "radam_updates",
+    "stability_scan",
+    "untuned_linear_warmup",
+]
+
+TORCH_RADAM_THRESHOLD = 5.0  # torch.optim.RAdam rectifies when rho_t > 5 (the paper says > 4)
+
+
+# --------------------------------------------------------------------------- argument checks
+
+
+def _int(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    return int(value)
+
+
+def _beta(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
+    value = float(value)
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be in (0, 1), got {value!r}")
+    return value
+
+
+def _positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0")
+    return value
+
+
+def _steps(name: str, t: Any) -> np.ndarray:
+    """Optimizer step counts (1-based, like the papers): ints >= 1, scalar or 1-D."""
+    if isinstance(t, bool) or isinstance(t, str | bytes):
+        raise ValueError(f"{name} must be an int >= 1 or an array of them, got {t!r}")
+    try:
+        arr = np.asarray(t)
+    except (TypeError, ValueError) as err:  # pragma: no cover - numpy accepts almost anything
+        raise ValueError(f"{name} must be an int >= 1 or an array of them: {err}") from err
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or arr.ndim > 1:
+        raise ValueError(f"{name} must be an int >= 1 or a 1-D array of them, got {t!r}")
+    if arr.size and (np.any(arr != np.round(arr)) or np.any(arr < 1)):
+        raise ValueError(f"{name} must hold whole numbers >= 1 (step counts start at 1)")
+    return arr.astype(np.float64)
+
+
+# --------------------------------------------------------------------------- warmup factors
+
+
+class _LinearWarmup(Factor):
+    public_name = "linear_warmup"
+
+    def __init__(self, warmup_steps: int) -> None:
+        self.warmup_steps = _int("warmup_steps", warmup_steps, low=1)
+
+    def evaluate(self, s):
+        return np.minimum(1.0, (s + 1.0) / self.warmup_steps)
+
+
+def linear_warmup(warmup_steps: int) -> Factor:
+    r"""Linear warmup whose first step is not wasted, then constant.
+
+    .. math:: f(t) = \min\!\big(1, (t + 1)/w\big), \qquad t = 0, 1, 2, \dots
+
+    Step 0 uses the LR :math:`\eta/w` (not 0, as :math:`t/w` would give), step :math:`w-1` the
+    full :math:`\eta`. The same values as ``LinearLR(start_factor=1/w, total_iters=w-1)``. Use
+    it as ``LambdaLR(optimizer, linear_warmup(w))``; picklable, so the scheduler's
+    ``state_dict`` saves it.
+
+    >>> f = linear_warmup(4)
+    >>> [f(t) for t in range(6)]
+    [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
+    """
+    return _LinearWarmup(warmup_steps)
+
+
+class _UntunedLinearWarmup(Factor):
+    public_name = "untuned_linear_warmup"
+
+    def __init__(self, beta2: float = 0.999) -> None:
+        self.beta2 = _beta("beta2", beta2)
+
+    def evaluate(self, s):
+        return np.minimum(1.0, (1.0 - self.beta2) * (s + 1.0) / 2.0)
+
+
+def untuned_linear_warmup(beta2: float = 0.999) -> Factor:
+    r"""Ma & Yarats' untuned linear warmup for Adam: over :math:`2/(1-\beta_2)` updates.
+
+    .. math:: f(t) = \min\!\big(1, \tfrac{1-\beta_2}{2}\,(t + 1)\big)
+
+    (:math:`t+1` is the optimizer's step count, so step 0 is not wasted.) For
+    :math:`\beta_2 = 0.999` the warmup lasts 2000 steps.
+
+    >>> f = untuned_linear_warmup(0.99)      # 200 steps
+    >>> [round(f(t), 6) for t in (0, 99, 199, 500)]
+    [0.005, 0.5, 1.0, 1.0]
+    """
+    return _UntunedLinearWarmup(beta2)
+
+
+# --------------------------------------------------------------------------- RAdam
+
+
+def radam_rho(t: Any, beta2: float = 0.999) -> Any:
+    r"""RAdam's :math:`\rho_t`, the length of the simple moving average that Adam's
+    :math:`\hat v_t` approximates after ``t`` updates (``t`` counts from 1).
+
+    .. math::
+        \rho_\infty = \frac{2}{1-\beta_2} - 1, \qquad
+        \rho_t = \rho_\infty - \frac{2 t \beta_2^t}{1 - \beta_2^t}
+
+    :math:`\rho_1 = 1`, and :math:`\rho_t \approx t` while :math:`t \ll 1/(1-\beta_2)`: early on
+    the second-moment estimate rests on about ``t`` squared gradients.
+
+    >>> float(radam_rho(1)), round(float(radam_rho(10)), 2), round(radam_rho(10**6), 1)
+    (1.0, 9.98, 1999.0)
+    """
+    beta2 = _beta("beta2", beta2)
+    s = _steps("t", t)
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    with np.errstate(over="ignore", under="ignore"):
+        b = beta2**s
+        out = rho_inf - 2.0 * s * b / (1.0 - b)
+    return float(out) if np.ndim(t) == 0 else out
+
+
+def radam_rectifier(t: Any, beta2: float = 0.999, threshold: float = TORCH_RADAM_THRESHOLD) -> Any:
+    r"""RAdam's variance rectification term :math:`r_t` (Liu et al. 2020); NaN where
+    :math:`\rho_t \le` ``threshold``, where RAdam takes no adaptive step at all.
+
+    .. math::
+        r_t = \sqrt{\frac{(\rho_t - 4)(\rho_t - 2)\,\rho_\infty}
+                         {(\rho_\infty - 4)(\rho_\infty - 2)\,\rho_t}}
+        \quad (\rho_t > \text{threshold})
+
+    The paper's Algorithm 2 rectifies when :math:`\rho_t > 4`; ``torch.optim.RAdam`` (and the
+    authors' code) when :math:`\rho_t > 5`, the default here. Below the threshold RAdam steps
+    with the bias-corrected momentum alone, :math:`\theta \leftarrow \theta - \eta\,\hat m_t`.
+    :math:`r_t` rises from about 0.02 towards 1: a warmup built into the optimizer.
+
+    >>> r = radam_rectifier([1, 5, 6, 100, 10**5])
+    >>> np.isnan(r[:2]).all(), round(float(r[2]), 4), round(float(r[3]), 3), round(float(r[4]), 3)
+    (np.True_, 0.0258, 0.215, 1.0)
+    """
+    threshold = _positive("threshold", threshold)
+    if threshold < 4:
+        raise ValueError(f"threshold must be >= 4 (r_t is defined for rho_t > 4), got {threshold}")
+    beta2 = _beta("beta2", beta2)
+    rho = np.asarray(radam_rho(t, beta2), dtype=np.float64)
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    ok = rho > threshold
+    safe = np.where(ok, rho, 5.0)
+    r = np.sqrt((safe - 4.0) * (safe - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * safe))
+    out = np.where(ok, r, np.nan)
+    return float(out) if np.ndim(t) == 0 else out
+
+
+def radam_sgd_steps(beta2: float = 0.999, threshold: float = TORCH_RADAM_THRESHOLD) -> int:
+    r"""How many of RAdam's first updates skip the adaptive term (:math:`\rho_t \le`
+    ``threshold``), i.e. are plain bias-corrected momentum steps :math:`\eta\,\hat m_t`.
+
+    :math:`\rho_t` increases with ``t``, so these are steps ``1 .. n``. Raises ``ValueError``
+    when :math:`\rho_\infty \le` ``threshold`` (then RAdam never adapts).
+
+    >>> radam_sgd_steps(0.999), radam_sgd_steps(0.999, threshold=4.0), radam_sgd_steps(0.8)
+    (5, 4, 6)
+    """
+    beta2 = _beta("beta2", beta2)
+    threshold = _positive("threshold", threshold)
+    rho_inf = 2.0 / (1.0 - beta2) - 1.0
+    if rho_inf <= threshold:
+        raise ValueError(
+            f"beta2={beta2}: rho_inf = {rho_inf:.3g} <= threshold {threshold}, so RAdam never "
+            "takes an adaptive step"
+        )
+    t = 1
+    while radam_rho(t, beta2) <= threshold:
+        t += 1
+    return t - 1
+
+
+def radam_updates(
+    grads: Any,
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    threshold: float = TORCH_RADAM_THRESHOLD,
+) -> np.ndarray:
+    r"""The steps RAdam takes on a given gradient sequence, in float64 (no weight decay).
+
+    ``grads`` has shape ``(T, ...)``: the gradient of update ``t = 1..T``. Returns the amount
+    each update subtracts from the parameters, same shape:
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,
+        \quad \hat m_t = \frac{m_t}{1-\beta_1^t}
+
+    .. math::
+        \Delta_t = \eta\,\hat m_t\, r_t\,\frac{\sqrt{1-\beta_2^t}}{\sqrt{v_t} + \epsilon}
+        \ \ (\rho_t > \text{threshold}), \qquad
+        \Delta_t = \eta\,\hat m_t \ \ \text{(otherwise)}
+
+    This is ``torch.optim.RAdam``'s rule (its threshold is 5); the tests hold the two together.
+
+    >>> d = radam_updates(np.ones((7, 1)), lr=0.1)
+    >>> d[:5, 0].tolist()          # momentum steps: m_hat = 1
+    [0.1, 0.1, 0.1, 0.1, 0.1]
+    >>> round(float(d[5, 0]), 4)   # then lr * r_6 * m_hat / sqrt(v_hat)
+    0.0026
+    """
+    b1, b2 = betas if isinstance(betas, tuple | list) and len(betas) == 2 else (None, None)
+    if b1 is None:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    if isinstance(b1, bool) or not isinstance(b1, int | float) or not 0 <= b1 < 1:
+        raise ValueError(f"betas[0] must be in [0, 1), got {b1!r}")
+    b1, b2 = float(b1), _beta("betas[1]", b2)
+    lr = _positive("lr", lr, allow_zero=True)
+    eps = _positive("eps", eps, allow_zero=True)
+    threshold = _positive("threshold", threshold)
+    if threshold < 4:
+        raise ValueError(f"threshold must be >= 4, got {threshold}")
+    if hasattr(grads, "detach"):
+        grads = grads.detach().cpu().numpy()
+    try:
+        g = np.asarray(grads, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"grads must be an array of numbers: {err}") from err
+    if g.ndim < 1 or g.shape[0] == 0:
+        raise ValueError(f"grads must have shape (T, ...) with T >= 1, got {g.shape}")
+    if not np.all(np.isfinite(g)):
+        raise ValueError("grads contains NaN or infinite values")
+    m, v = np.zeros(g.shape[1:]), np.zeros(g.shape[1:])
+    out = np.empty_like(g)
+    rect = np.atleast_1d(radam_rectifier(np.arange(1, len(g) + 1), b2, threshold))
+    for i, gt in enumerate(g):
+        t = i + 1
+        m = b1 * m + (1 - b1) * gt
+        v = b2 * v + (1 - b2) * gt * gt
+        m_hat = m / (1 - b1**t)
+        if np.isnan(rect[i]):
+            out[i] = lr * m_hat
+        else:
+            out[i] = lr * m_hat * rect[i] * math.sqrt(1 - b2**t) / (np.sqrt(v) + eps)
+    return out
+
+
+# --------------------------------------------------------------------------- Adam's early noise
+
+
+def adaptive_lr_spread(
+    steps: Sequence[int] | np.ndarray,
+    beta2: float = 0.999,
+    *,
+    n: int = 20000,
+    q: float = 0.1,
+    seed: int = 0,
+) -> np.ndarray:
+    r"""How widely Adam's adaptive factor :math:`\psi_t = 1/\sqrt{\hat v_t}` spreads after
+    ``t`` updates, for gradients that are pure noise, :math:`g \sim N(0, 1)` i.i.d.
+
+    .. math::
+        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \quad \hat v_t = \frac{v_t}{1-\beta_2^t},
+        \quad \text{spread}_t = \frac{Q_{1-q}(\psi_t)}{Q_q(\psi_t)}
+
+    estimated from ``n`` seeded draws (the ratio of the upper to the lower ``q`` quantile; 1
+    means every weight gets the same factor). At ``t = 1``, :math:`\psi = 1/|g|` and the
+    spread is :math:`\Phi^{-1}(1-q/2)/\Phi^{-1}(1/2+q/2)` (13.1 for ``q = 0.1``); it shrinks
+    as :math:`\hat v_t` averages more squared gradients. (The variance of :math:`\psi_t` itself
+    is infinite for the first few steps, which is why a quantile ratio is used.)
+
+    >>> s = adaptive_lr_spread([1, 1000], n=20000)
+    >>> bool(12 < s[0] < 14.5), bool(s[1] < 1.2)
+    (True, True)
+    """
+    t = _steps("steps", steps)
+    if t.ndim != 1 or t.size == 0:
+        raise ValueError("steps must be a non-empty 1-D sequence of step counts")
+    beta2 = _beta("beta2", beta2)
+    n = _int("n", n, low=10)
+    seed = _int("seed", seed, low=0)
+    if isinstance(q, bool) or not isinstance(q, int | float) or not 0 < q < 0.5:
+        raise ValueError(f"q must be in (0, 0.5), got {q!r}")
+    rng = np.random.default_rng(seed)
+    wanted = {int(s): i for i, s in enumerate(t)}
+    out = np.empty(t.size)
+    v = np.zeros(n)
+    for step in range(1, int(t.max()) + 1):
+        v = beta2 * v + (1.0 - beta2) * rng.standard_normal(n) ** 2
+        if step in wanted:
+            psi = 1.0 / np.sqrt(v / (1.0 - beta2**step))
+            lo, hi = np.quantile(psi, [q, 1.0 - q])
+            value = hi / lo
+            for s, i in wanted.items():
+                if s == step:
+                    out[i] = value
+    return out
+
+
+# --------------------------------------------------------------------------- stability scan
+
+
+@dataclass
+class StabilityScan:
+    """The result of :func:`stability_scan`.
+
+    ``lrs``: the grid (increasing); ``final_loss[i]``: the final training loss of the run at
+    ``lrs[i]`` (``inf`` if it diverged, NaN if it was not run); ``bound``: a run is *stable*
+    when it did not diverge and its final training loss is below ``bound``.
+    ``largest_stable``: the largest grid LR with every grid LR up to it stable (0.0 when the
+    smallest already fails). ``histories[i]``: the run's history (``None`` if not run).
+    """
+
+    lrs: np.ndarray
+    final_loss: np.ndarray
+    bound: float
+    histories: list[Any] = field(default_factory=list, repr=False)
+
+    @property
+    def ran(self) -> np.ndarray:
+        """Which grid LRs were run."""
+        return ~np.isnan(self.final_loss)
+
+    @property
+    def stable(self) -> np.ndarray:
+        """Stable runs: finite final loss below ``bound`` (False where not run)."""
+        with np.errstate(invalid="ignore"):
+            return np.isfinite(self.final_loss) & (self.final_loss < self.bound)
+
+    @property
+    def largest_stable(self) -> float:
+        """The top of the stable band that starts at the smallest LR (0.0 if there is none)."""
+        bad = np.flatnonzero(~self.stable)
+        top = bad[0] if bad.size else len(self.lrs)
+        return float(self.lrs[top - 1]) if top > 0 else 0.0
+
+    def __repr__(self) -> str:
+        cells = []
+        for lr, loss, ok in zip(self.lrs, self.final_loss, self.stable, strict=True):
+            if np.isnan(loss):
+                continue
+            cells.append(f"{lr:g}: {loss:.3g}{'' if ok else ' (unstable)'}")
+        return (
+            f"StabilityScan(largest_stable={self.largest_stable:g}, bound={self.bound:g}, "
+            + ", ".join(cells)
+            + ")"
+        )
+
+
+def _final_loss(history: Any) -> float:
+    if not hasattr(history, "diverged") or not hasattr(history, "train_loss"):
+        raise ValueError(
+            "run(lr) must return a history with .diverged and .train_loss (as lc.fit does), "
+            f"got {type(history).__name__}"
+        )
+    if history.diverged or len(history.train_loss) == 0:
+        return math.inf
+    value = float(history.train_loss[-1])
+    return value if math.isfinite(value) else math.inf
+
+
+def stability_scan(
+    run: Callable[[float], Any],
+    lrs: Sequence[float] | np.ndarray,
+    *,
+    bound: float,
+    stop_at_failure: bool = True,
+) -> StabilityScan:
+    r"""Run ``run(lr)`` up a grid of learning rates and find the largest stable one.
+
+    A run is *stable* when it did not diverge (``history.diverged`` is False) and its final
+    training loss is below ``bound``. Scanning from the smallest LR, the largest stable LR is
+    the last one before the first failure; with ``stop_at_failure`` (default) the LRs above
+    it are not run at all, which saves the expensive, doomed runs.
+
+    ``run`` takes an LR and returns an ``lc.fit`` history (anything with ``.diverged`` and
+    ``.train_loss``).
+
+    Example::
+
+        >>> def run(lr):
+        ...     model = mlp(64, 32, 10, seed=0)
+        ...     opt = torch.optim.Adam(model.parameters(), lr=lr)
+        ...     return fit(model, load_digits_data(0), optimizer=opt, epochs=2,
+        ...                batch_size=32, progress=False)
+        >>> stability_scan(run, [1e-2, 1e-1, 1.0], bound=0.5).largest_stable
+        0.1
+    """
+    if not callable(run):
+        raise ValueError(f"run must be a callable lr -> history, got {type(run).__name__}")
+    try:
+        grid = np.asarray(lrs, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"lrs must be a sequence of learning rates: {err}") from err
+    if grid.ndim != 1 or grid.size == 0:
+        raise ValueError("lrs must be a non-empty 1-D sequence of learning rates")
+    if not np.all(np.isfinite(grid)) or np.any(grid <= 0) or np.any(np.diff(grid) <= 0):
+        raise ValueError("lrs must be finite, > 0 and strictly increasing")
+    bound = _positive("bound", bound)
+    final = np.full(grid.size, np.nan)
+    histories: list[Any] = [None] * grid.size
+    for i, lr in enumerate(grid):
+        history = run(float(lr))
+        histories[i] = history
+        final[i] = _final_loss(history)
+        if stop_at_failure and not final[i] < bound:
+            break
+    return StabilityScan(lrs=grid, final_loss=final, bound=bound, histories=histories)
+
+
+# --------------------------------------------------------------------------- gradient norms
+
+
+@dataclass
+class GradNorms:
+    r"""Gradient norms of a :class:`TinyTransformer` at one point (see :func:`layer_grad_norms`).
+
+    ``layers[l]``: the norm of the gradient of all parameters of encoder layer ``l`` (0 is the
+    one next to the embedding, the last one is next to the output); ``ffn_out[l]``: of that
+    layer's second feed-forward weight :math:`W^{2,l}` (the weight Xiong et al. analyse);
+    ``embedding``, ``head`` (the read-out, with the final LayerNorm if any), ``total``.
+    """
+
+    layers: np.ndarray
+    ffn_out: np.ndarray
+    embedding: float
+    head: float
+    total: float
+    loss: float
+
+    @property
+    def last_over_first(self) -> float:
+        r""":math:`\lVert g_{\text{last layer}}\rVert / \lVert g_{\text{first layer}}\rVert`."""
+        return float(self.layers[-1] / self.layers[0])
+
+    @property
+    def last_share(self) -> float:
+        r"""The last layer's share of the encoder's gradient,
+        :math:`\lVert g_{L}\rVert / \lVert (g_1, \dots, g_L)\rVert` (``1/sqrt(L)`` if equal)."""
+        return float(self.layers[-1] / np.sqrt(np.sum(self.layers**2)))
+
+
+def layer_grad_norms(
+    model: TinyTransformer,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+) -> GradNorms:
+    r"""Per-layer gradient norms of ``loss_fn(model(X), y)`` with respect to the parameters.
+
+    .. math:: \lVert g_l \rVert = \Big(\sum_{p \in \text{layer } l}
+              \lVert \partial L / \partial p \rVert_F^2\Big)^{1/2}
+
+    Computed with ``torch.autograd.grad``: the model's ``.grad`` fields are left untouched.
+    ``loss_fn`` defaults to :func:`sequence_cross_entropy`. Xiong et al. (2020) show that at
+    initialisation a post-LN transformer's gradient is large near the output, a pre-LN one's
+    is not; compare ``layer_grad_norms(...).last_over_first`` for ``norm="post"`` and
+    ``"pre"``.
+
+    Example::
+
+        >>> d = make_sequence_data("reverse", n_samples=600, seed=0)
+        >>> g = layer_grad_norms(tiny_transformer(norm="pre", n_layers=6), d.X_train, d.y_train)
+        >>> g.layers.shape
+        (6,)
+    """
+    if not isinstance(model, TinyTransformer):
+        raise ValueError(f"model must be a TinyTransformer, got {type(model).__name__}")
+    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor) or len(X) == 0:
+        raise ValueError("X and y must be non-empty tensors")
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
+    loss_fn = loss_fn if loss_fn is not None else sequence_cross_entropy
+    named = [(k, p) for k, p in model.named_parameters() if p.requires_grad]
+    dev = named[0][1].device
+    loss = loss_fn(model(X.to(dev)), y.to(dev))
+    grads = torch.autograd.grad(loss, [p for _, p in named], allow_unused=True)
+    sq = {
+        k: (0.0 if g is None else float(g.detach().double().pow(2).sum()))
+        for (k, _), g in zip(named, grads, strict=True)
+    }
+    n_layers = len(model.layers.layers)
+    layers = np.array(
+        [
+            math.sqrt(sum(v for k, v in sq.items() if k.startswith(f"layers.layers.{i}.")))
+            for i in range(n_layers)
+        ]
+    )
+    ffn_out = np.array(
+        [math.sqrt(sq[f"layers.layers.{i}.linear2.weight"]) for i in range(n_layers)]
+    )
+    embedding = math.sqrt(sum(v for k, v in sq.items() if k.startswith(("embed.", "position"))))
+    head = math.sqrt(sum(v for k, v in sq.items() if k.startswith(("head.", "final_norm."))))
+    return GradNorms(
+        layers=layers,
+        ffn_out=ffn_out,
+        embedding=embedding,
+        head=head,
+        total=math.sqrt(sum(sq.values())),
+        loss=float(loss.detach()),
+    )
