@@ -28,11 +28,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 import numpy as np
 import torch
+
+from .schedules import _int
 
 __all__ = [
     "OneCyclePhase",
@@ -44,14 +46,6 @@ __all__ = [
     "one_cycle_phases",
     "trace_schedule",
 ]
-
-
-def _int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
 
 
 def _pos(name: str, value: Any, *, upper: float | None = None, closed: bool = False) -> float:

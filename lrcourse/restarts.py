@@ -24,12 +24,13 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+
+from .schedules import _int
 
 __all__ = [
     "SnapshotRun",
@@ -44,14 +45,6 @@ __all__ = [
     "restart_steps",
     "snapshot_predictions",
 ]
-
-
-def _int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
 
 
 def _t0_tmult(T_0: Any, T_mult: Any) -> tuple[int, int]:

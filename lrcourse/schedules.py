@@ -42,7 +42,7 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 
-def _int(name: str, value: Any, *, low: int | None = None) -> int:
+def _int(name: str, value: Any, low: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise ValueError(f"{name} must be an integer, got {value!r}")
     value = int(value)
@@ -797,16 +797,7 @@ _CLOSED["SequentialLR"] = _sequential_lr
 _CLOSED["ChainedScheduler"] = _chained_scheduler
 
 TORCH_SCHEDULERS = (
-    "LambdaLR",
-    "MultiplicativeLR",
-    "StepLR",
-    "MultiStepLR",
-    "ConstantLR",
-    "LinearLR",
-    "ExponentialLR",
-    "PolynomialLR",
-    "CosineAnnealingLR",
-    "CosineAnnealingWarmRestarts",
+    *COMBINABLE,
     "CyclicLR",
     "OneCycleLR",
     "ReduceLROnPlateau",
