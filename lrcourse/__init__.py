@@ -76,13 +76,77 @@ from .training import (
 from .finder import SUGGESTION_RULES, RangeTest, lr_range_test, sweep_lrs
 
 # --- chapter helpers (one line each) ---
-# ch02
-# ch04
-# ch05
-# ch06
-# ch07
-# ch08
-# ch09
+from .callorder import (
+    GetLrComparison,
+    LoopHistory,
+    LRTrace,
+    get_lr_vs_last,
+    intended_lrs,
+    plot_traces,
+    record_lrs,
+    run_loop,
+)  # ch02
+from .restarts import (  # ch04
+    SnapshotRun,
+    at_cycle_ends,
+    cycle_ends,
+    cycle_lengths,
+    cycle_position,
+    evaluate_snapshots,
+    first_cycle_for,
+    fit_snapshots,
+    restart_step,
+    restart_steps,
+    snapshot_predictions,
+)
+from .plateau import (  # ch05
+    Detection,
+    DetectionTable,
+    PlateauStep,
+    PlateauTrace,
+    detection_tradeoff,
+    noisy_plateau_metric,
+    plateau_events,
+    plot_plateau,
+)
+
+from .warmup import (
+    GradNorms,
+    StabilityScan,
+    adaptive_lr_spread,
+    layer_grad_norms,
+    linear_warmup,
+    radam_rectifier,
+    radam_rho,
+    radam_sgd_steps,
+    radam_updates,
+    stability_scan,
+    untuned_linear_warmup,
+)  # ch06
+from .cyclic import (  # ch07
+    OneCyclePhase,
+    OneCyclePlan,
+    ScheduleTrace,
+    cycle_peaks,
+    epochs_to_reach,
+    momentum_of,
+    one_cycle_phases,
+    trace_schedule,
+)
+from .combined import CooldownBranches, branch_cooldowns, naive_product  # ch08
+from .rangetest_tools import (  # ch09
+    Band,
+    NaiveSweep,
+    RangeTestExplorer,
+    explore_range_test,
+    good_band,
+    naive_lr_sweep,
+    plot_rules,
+    restop,
+    smooth_losses,
+    smoothing_lag,
+    synthetic_range_test,
+)
 
 # --- exercises ---
 from .exercises import *  # noqa: F403  (every chapter's check_* functions)

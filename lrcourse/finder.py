@@ -21,7 +21,13 @@ from torch import nn
 from torch.optim import Optimizer
 from tqdm.auto import tqdm
 
-from .training import SupervisedData, _auto_device, _progress_enabled, torch_threads
+from .training import (
+    SupervisedData,
+    _auto_device,
+    _progress_enabled,
+    rng_devices,
+    torch_threads,
+)
 
 __all__ = ["RangeTest", "lr_range_test", "sweep_lrs", "SUGGESTION_RULES"]
 
@@ -31,8 +37,8 @@ SUGGESTION_RULES: dict[str, str] = {
     "and to where the curve is cut",
     "min_div_10": "a tenth of the LR at the smoothed loss's minimum (fastai's old default); "
     "conservative, since the minimum sits close to divergence",
-    "valley": "two thirds of the way down the longest descending stretch of the smoothed "
-    "loss (fastai's current default); robust to a noisy start",
+    "valley": "about half way along the longest decreasing subsequence of the smoothed loss "
+    "(fastai's current default; the points need not be adjacent); robust to a noisy start",
 }
 
 
@@ -80,7 +86,8 @@ def _longest_descent(values: np.ndarray) -> tuple[int, int]:
 class RangeTest:
     """The record of one LR range test.
 
-    ``lrs[i]`` is the LR batch ``i`` was trained with, ``losses[i]`` its training loss,
+    ``lrs[i]`` is the LR batch ``i`` was trained with, ``losses[i]`` that batch's loss measured
+    before the update (so it reflects the LRs up to ``lrs[i-1]``, as in fastai),
     ``smoothed[i]`` the bias-corrected exponential moving average
     :math:`a_i = \\beta a_{i-1} + (1-\\beta) \\ell_i`, :math:`s_i = a_i / (1 - \\beta^{i+1})`.
     ``stopped_early`` says the test stopped because ``smoothed`` exceeded
@@ -131,11 +138,11 @@ class RangeTest:
         """Every rule's suggestion."""
         return {rule: self.suggest(rule, skip_start=skip_start) for rule in SUGGESTION_RULES}
 
-    def plot(self, ax=None, *, rule: Rule | None = "valley", raw: bool = True):
+    def plot(self, ax=None, *, rule: Rule | None = "valley", raw: bool = True, skip_start: int = 0):
         """Loss against LR (log axis), smoothed and raw, with a rule's suggestion marked."""
         from .plotting import plot_lr_vs_loss
 
-        suggested = self.suggest(rule) if rule is not None else None
+        suggested = self.suggest(rule, skip_start=skip_start) if rule is not None else None
         ax = plot_lr_vs_loss(
             self.lrs, self.smoothed, ax=ax, suggested_lr=suggested, label="smoothed loss"
         )
@@ -231,7 +238,7 @@ def lr_range_test(
     threads = cpu_threads if dev.type == "cpu" else None
     batches = _batches(n, batch_size, seed)
     try:
-        with torch_threads(threads), torch.random.fork_rng(devices=[]):
+        with torch_threads(threads), torch.random.fork_rng(devices=rng_devices(dev)):
             torch.manual_seed(seed)
             model.train()
             bar = tqdm(lrs, disable=not _progress_enabled(progress), leave=False, desc="LR test")

@@ -109,6 +109,13 @@ def torch_threads(n: int | None) -> Iterator[None]:
         torch.set_num_threads(old)
 
 
+def rng_devices(dev: torch.device) -> list[int]:
+    """The CUDA devices whose RNG ``torch.random.fork_rng`` must save for work on ``dev``."""
+    if dev.type != "cuda":
+        return []
+    return [dev.index if dev.index is not None else torch.cuda.current_device()]
+
+
 def _progress_enabled(progress: bool | None) -> bool:
     if progress is None:
         return not os.environ.get("CI")
@@ -301,9 +308,7 @@ def fit(
     spe = math.ceil(n / batch_size)
     hist = History(steps_per_epoch=spe)
     gen = torch.Generator().manual_seed(seed)
-    fork: list[int] = []
-    if dev.type == "cuda":
-        fork = [dev.index if dev.index is not None else torch.cuda.current_device()]
+    fork = rng_devices(dev)
 
     threads = cpu_threads if dev.type == "cpu" else None
     bar = tqdm(total=epochs, desc=desc, disable=not _progress_enabled(progress), leave=False)

@@ -1,5 +1,374 @@
-"""Chapter 9: checkers for the exercises."""
+"""Chapter 9 (the LR range test): checkers for the exercises."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+from typing import Any
+
+import numpy as np
+
+from ._common import close, number, report
+
+__all__ = [
+    "check_range_test_settings",
+    "check_rule_suggestion",
+    "check_smoothing_lag",
+    "check_sweep_lrs",
+]
+
+#: the band of constant LRs whose mean validation accuracy after 5 epochs is within 2 points of
+#: the best (SGD, momentum 0.9, batch 32, lc.mlp(64, 64, 10) on digits): chapter 9's real sweep,
+#: measured over 15 seeds (0.0195 to 0.193); the chapter's own 5-seed sweep gives nearly the same
+SGD_BAND = (0.02, 0.19)
+
+
+def _array(name: str, value: Any) -> np.ndarray:
+    if isinstance(value, str | bytes | dict) or value is None or np.isscalar(value):
+        raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of numbers: {err}") from err
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+def _sweep_args(start_lr: Any, end_lr: Any, num_iter: Any) -> tuple[float, float, int]:
+    start, end = number("start_lr", start_lr), number("end_lr", end_lr)
+    n = number("num_iter", num_iter)
+    if not (0 < start < end) or not n.is_integer() or n < 2:
+        raise ValueError("need 0 < start_lr < end_lr and an integer num_iter >= 2")
+    return start, end, int(n)
+
+
+def check_sweep_lrs(
+    lrs: Any, start_lr: float = 1e-7, end_lr: float = 10.0, num_iter: int = 100
+) -> bool:
+    r"""Exercise: the LRs of an exponential range-test sweep, computed with NumPy.
+
+    Expected: :math:`\eta_i = \eta_0 (\eta_{end}/\eta_0)^{i/(n-1)}`, ``i = 0..n-1`` (the first
+    is ``start_lr``, the last ``end_lr``), as ``lc.sweep_lrs(start_lr, end_lr, num_iter)``.
+
+    Example::
+
+        >>> check_sweep_lrs(np.geomspace(1e-7, 10, 100))
+        Correct! ...
+        True
+    """
+    start, end, n = _sweep_args(start_lr, end_lr, num_iter)
+    arr = _array("lrs", lrs)
+    i = np.arange(n)
+    right = start * (end / start) ** (i / (n - 1))
+    per_decade = (n - 1) / math.log10(end / start)
+    if arr.size != n:
+        return report(
+            False,
+            f"a sweep of num_iter={n} iterations has {n} LRs, one per mini-batch; you gave "
+            f"{arr.size}. Hint: i = np.arange({n}).",
+        )
+    if np.allclose(arr, right, rtol=1e-6, atol=0):
+        return report(
+            True,
+            f"{n} LRs from {start:g} to {end:g}, each {(end / start) ** (1 / (n - 1)):.4g} "
+            f"times the previous: {per_decade:.3g} iterations per decade, the same number "
+            "for every decade.",
+        )
+    if np.allclose(arr, np.linspace(start, end, n), rtol=1e-6):
+        below = int(np.sum(np.linspace(start, end, n) < end / 10))
+        return report(
+            False,
+            f"that is a linear sweep: equal steps of {(end - start) / (n - 1):.3g}, so only "
+            f"{below} of the {n} LRs lie below end_lr/10. The range test spaces LRs "
+            "geometrically: a constant ratio between neighbours.",
+        )
+    if np.allclose(arr, right[::-1], rtol=1e-6):
+        return report(False, "the sweep runs upwards, from start_lr to end_lr: yours is reversed.")
+    if np.allclose(arr, start * (end / start) ** (i / n), rtol=1e-6):
+        return report(
+            False,
+            f"off by one: with exponent i/{n} the last LR is {arr[-1]:.4g}, not end_lr "
+            f"{end:g}. Divide by num_iter - 1 so that i = num_iter - 1 gives exactly end_lr.",
+        )
+    if not np.all(np.diff(arr) > 0):
+        return report(False, "the LRs must increase at every iteration.")
+    if not (math.isclose(arr[0], start, rel_tol=1e-6) and math.isclose(arr[-1], end, rel_tol=1e-6)):
+        return report(
+            False,
+            f"the sweep must start at {start:g} and end at {end:g}; yours runs from "
+            f"{arr[0]:.4g} to {arr[-1]:.4g}.",
+        )
+    ratios = arr[1:] / arr[:-1]
+    return report(
+        False,
+        f"the endpoints are right but the spacing is not geometric (the ratio between "
+        f"neighbours ranges from {ratios.min():.4g} to {ratios.max():.4g}). Hint: "
+        "start_lr * (end_lr / start_lr) ** (i / (num_iter - 1)).",
+    )
+
+
+def check_rule_suggestion(answer: float, rule: str = "min_div_10", seed: int = 0) -> bool:
+    """Exercise: read a suggestion off ``lc.synthetic_range_test(seed)`` by hand.
+
+    ``rule="min_div_10"``: a tenth of the LR at the minimum of ``t.smoothed``; ``"steepest"``:
+    the LR where ``t.smoothed`` falls fastest per unit of log LR. As in ``t.suggest(rule)``,
+    the last point of a test that stopped early (the one that triggered the stop) is not a
+    candidate. For ``steepest``, ``np.gradient`` (as ``suggest``) and forward differences
+    (as fastai) both pass.
+
+    Example::
+
+        >>> t = lc.synthetic_range_test(seed=0)
+        >>> check_rule_suggestion(t.suggest("min_div_10"), "min_div_10", seed=0)
+        Correct! ...
+        True
+    """
+    from ..rangetest_tools import synthetic_range_test
+
+    if rule not in ("min_div_10", "steepest"):
+        raise ValueError(f"rule must be 'min_div_10' or 'steepest', got {rule!r}")
+    s = number("seed", seed)
+    if not s.is_integer() or s < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    a = number("answer", answer)
+    t = synthetic_range_test(int(s))
+    end = len(t.lrs) - 1 if t.stopped_early else len(t.lrs)
+    lrs, smooth = t.lrs[:end], t.smoothed[:end]
+    right = t.suggest(rule)
+    if a <= 0:
+        return report(False, "a suggested LR is positive; did you return a loss or a log?")
+    if rule == "min_div_10":
+        accepted = {right}
+    else:
+        forward = np.diff(smooth) / np.diff(np.log(lrs))
+        accepted = {right, float(lrs[int(np.argmin(forward))])}
+    if any(close(a, v, 1e-6) for v in accepted):
+        where = "minimum" if rule == "min_div_10" else "steepest descent"
+        return report(
+            True,
+            f"{right:.4g}: the smoothed curve's {where}, read without the stopping point.",
+        )
+    hints: list[tuple[float, str]] = []
+    if rule == "min_div_10":
+        i_min = int(np.argmin(smooth))
+        hints += [
+            (float(lrs[i_min]), "that is the LR at the minimum itself: the rule takes a tenth."),
+            (float(lrs[i_min]) * 10, "multiply by a tenth, not by ten."),
+            (
+                float(t.lrs[int(np.argmin(t.losses[:end]))]) / 10,
+                "that is read off the raw batch losses (t.losses); the rules use t.smoothed.",
+            ),
+            (float(i_min), "that is the index of the minimum; look up its LR in t.lrs."),
+            (float(i_min) / 10, "that is the index of the minimum over ten; use t.lrs[index]."),
+        ]
+    else:
+        grad = np.gradient(smooth, np.log(lrs))
+        hints += [
+            (
+                float(lrs[int(np.argmax(grad))]),
+                "that is the steepest *rise*: take the minimum of the slope (the most negative).",
+            ),
+            (
+                float(lrs[int(np.argmin(np.gradient(t.losses[:end], np.log(lrs))))]),
+                "that is read off the raw batch losses (t.losses); the rules use t.smoothed.",
+            ),
+            (
+                float(lrs[int(np.argmin(smooth))]),
+                "that is the LR at the minimum of the curve, "
+                "where the slope is zero, not where it is most negative.",
+            ),
+        ]
+    if t.stopped_early:
+        full = t.smoothed
+        if rule == "min_div_10":
+            cand = float(t.lrs[int(np.argmin(full))]) / 10
+        else:
+            finite = np.where(np.isfinite(full), full, np.nanmax(full[np.isfinite(full)]))
+            cand = float(t.lrs[int(np.argmin(np.gradient(finite, np.log(t.lrs))))])
+        hints.append(
+            (
+                cand,
+                "leave out the last point: the test stopped there because it "
+                "diverged, so it is not a candidate.",
+            )
+        )
+    for value, text in hints:
+        if close(a, value, 1e-6) and not any(close(value, v, 1e-9) for v in accepted):
+            return report(False, text)
+    side = "high" if a > right else "low"
+    return report(
+        False,
+        f"{a:.4g} is too {side}. Hint: work on t.lrs[:-1] and t.smoothed[:-1] (the test "
+        "stopped early), "
+        + (
+            "find np.argmin of the smoothed loss and divide that LR by 10."
+            if rule == "min_div_10"
+            else "take np.gradient(loss, np.log(lrs)) and its argmin."
+        ),
+    )
+
+
+def check_smoothing_lag(
+    answer: float,
+    beta: float = 0.98,
+    start_lr: float = 1e-7,
+    end_lr: float = 10.0,
+    num_iter: int = 100,
+) -> bool:
+    r"""Exercise: by how many decades of LR does the smoothed curve trail the raw one?
+
+    Expected (far from the start): :math:`\frac{\beta}{1-\beta}\cdot
+    \frac{\log_{10}(\eta_{end}/\eta_{start})}{n-1}` (``lc.smoothing_lag``); the exact value at
+    the end of the sweep (``at=num_iter - 1``) and the window rule of thumb
+    :math:`1/(1-\beta)` iterations pass too.
+
+    Example::
+
+        >>> check_smoothing_lag(0.98 / 0.02 * 8 / 99)
+        Correct! ...
+        True
+    """
+    from ..rangetest_tools import smoothing_lag
+
+    start, end, n = _sweep_args(start_lr, end_lr, num_iter)
+    beta = number("beta", beta)
+    if not 0 < beta < 1:
+        raise ValueError(f"beta must be in (0, 1), got {beta}")
+    a = number("answer", answer)
+    right = smoothing_lag(beta, start, end, n)
+    at_end = smoothing_lag(beta, start, end, n, at=n - 1)
+    decades = math.log10(end / start)
+    per_iter = decades / (n - 1)
+    window = per_iter / (1 - beta)
+    if close(a, right, 0.03) or close(a, window, 0.03):
+        return report(
+            True,
+            f"about {right:.3g} decades: the average looks back beta/(1-beta) = "
+            f"{beta / (1 - beta):.3g} iterations, and each iteration is {per_iter:.3g} decades. "
+            f"(At the end of this sweep the bias correction trims it to {at_end:.3g}.) A feature "
+            f"of the raw curve appears about 10^{right:.2g} times further right when smoothed.",
+        )
+    if close(a, at_end, 0.03):
+        return report(
+            True,
+            f"{at_end:.3g} decades is the exact lag at the last iteration, bias correction "
+            f"included; far from the start it is {right:.3g}.",
+        )
+    known = [
+        (
+            beta / (1 - beta),
+            "that is the lag in iterations; convert it to decades of LR "
+            f"(each iteration moves log10(end/start)/(n-1) = {per_iter:.3g} decades).",
+        ),
+        (right * math.log(10), "that is in natural-log units; a decade is a factor 10: use log10."),
+        (per_iter, "that is how far one iteration moves; multiply by the average's lag."),
+        (10**right, "that is a factor of LR, not a number of decades: take its log10."),
+        (decades, "that is the width of the whole sweep in decades, not the smoothing lag."),
+        (
+            (1 - beta) * per_iter,
+            "upside down: the lag grows as beta approaches 1, like beta/(1-beta).",
+        ),
+    ]
+    for value, text in known:
+        if close(a, value, 0.03):
+            return report(False, text)
+    side = "high" if a > right else "low"
+    return report(
+        False,
+        f"{a:.4g} is too {side}. Hint: an exponential moving average with factor beta looks "
+        "back beta/(1-beta) iterations on average; how many decades is that in this sweep?",
+    )
+
+
+def check_range_test_settings(
+    num_iter: int,
+    beta: float,
+    start_lr: float = 1e-5,
+    end_lr: float = 10.0,
+    rule: str = "min_div_10",
+) -> bool:
+    """Exercise: range-test settings that work on the chapter's digits task.
+
+    The checker runs ``lc.lr_range_test`` (SGD, momentum 0.9, batch 32,
+    ``lc.mlp(64, 64, 10, seed=0)``, ``seed=0``) with your settings and asks three things:
+    the test stopped at divergence (it saw the loss rise), its smoothed curve lags by less
+    than half a decade at the end (``lc.smoothing_lag(..., at=num_iter - 1)``), and the
+    ``rule``'s suggestion lies in the band of good constant LRs measured in the chapter,
+    :data:`SGD_BAND`. ``num_iter`` is capped at 1000 (a test longer than the training
+    it is meant to tune defeats its purpose).
+
+    Example::
+
+        >>> check_range_test_settings(num_iter=200, beta=0.9)
+        Correct! ...
+        True
+    """
+    import torch
+
+    from ..data import load_digits_data
+    from ..finder import SUGGESTION_RULES, lr_range_test
+    from ..models import mlp
+    from ..rangetest_tools import smoothing_lag
+
+    start, end, n = _sweep_args(start_lr, end_lr, num_iter)
+    beta = number("beta", beta)
+    if not 0 <= beta < 1:
+        raise ValueError(f"beta must be in [0, 1), got {beta}")
+    if rule not in SUGGESTION_RULES:
+        raise ValueError(f"rule must be one of {list(SUGGESTION_RULES)}, got {rule!r}")
+    if n > 1000:
+        return report(
+            False,
+            f"num_iter={n} is {n / 42:.0f} epochs of digits, longer than the 5-epoch "
+            "trainings the test is meant to tune: keep it at most 1000 (200 is plenty).",
+        )
+    if n < 10:
+        return report(False, f"num_iter={n} gives too few points to read a curve from.")
+    lag = smoothing_lag(beta, start, end, n, at=n - 1)
+    test = lr_range_test(
+        mlp(64, 64, 10, seed=0),
+        load_digits_data(seed=0),
+        lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+        start_lr=start,
+        end_lr=end,
+        num_iter=n,
+        beta=beta,
+        seed=0,
+        progress=False,
+    )
+    lo, hi = SGD_BAND
+    facts = f"(the test ran {len(test.lrs)} of {n} iterations up to LR {test.lrs[-1]:.3g}"
+    if not test.stopped_early:
+        return report(
+            False,
+            f"the test ended without stopping {facts}): the smoothed curve never rose to "
+            "4x its minimum, so you cannot tell where divergence starts. Smooth less "
+            "(smaller beta), or sweep further or longer.",
+        )
+    if lag > 0.5:
+        return report(
+            False,
+            f"the smoothed curve lags {lag:.2g} decades at the end {facts}): features of "
+            "the raw loss show up that far to the right. Lower beta or raise num_iter.",
+        )
+    try:
+        lr = test.suggest(rule)
+    except ValueError as err:
+        return report(False, f"no suggestion: {err}")
+    if lo <= lr <= hi:
+        return report(
+            True,
+            f"{facts}, lag {lag:.2g} decades): {rule} suggests {lr:.3g}, inside the band "
+            f"{lo:g} to {hi:g} of the real sweep.",
+        )
+    side = "below" if lr < lo else "above"
+    return report(
+        False,
+        f"{facts}, lag {lag:.2g} decades): {rule} suggests {lr:.3g}, {side} the band "
+        f"{lo:g} to {hi:g}. A longer test trains more before reaching each LR and suggests "
+        "lower values; a shorter one suggests higher values.",
+    )

@@ -1,0 +1,298 @@
+"""lrcourse.rangetest_tools: smoothing and its lag, replaying a test, the band, naive sweeps."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lrcourse as lc
+from lrcourse.finder import RangeTest
+from lrcourse.rangetest_tools import (
+    Band,
+    good_band,
+    naive_lr_sweep,
+    plot_rules,
+    restop,
+    smooth_losses,
+    smoothing_lag,
+    synthetic_range_test,
+)
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return lc.load_digits_data(seed=0)
+
+
+def _sgd(p):
+    return torch.optim.SGD(p, lr=0.1, momentum=0.9)
+
+
+@pytest.fixture(scope="module")
+def recording(digits):
+    """A test recorded without a stop (up to a non-finite loss or the end)."""
+    return lc.lr_range_test(
+        lc.mlp(64, 16, 10, seed=1),
+        digits,
+        _sgd,
+        start_lr=1e-4,
+        end_lr=10.0,
+        num_iter=80,
+        beta=0.9,
+        diverge_factor=1e9,
+        seed=1,
+        progress=False,
+    )
+
+
+# ----------------------------------------------------------------------------- smoothing
+
+
+def test_smooth_losses_is_the_finders_average_bit_for_bit(recording):
+    assert np.array_equal(smooth_losses(recording.losses, 0.9), recording.smoothed)
+
+
+def test_smooth_losses_by_hand_and_edge_cases():
+    np.testing.assert_allclose(smooth_losses([2.0, 1.0, 1.0], 0.5), [2.0, 4 / 3, 8 / 7])
+    raw = np.array([3.0, 1.0, 2.0])
+    assert np.array_equal(smooth_losses(raw, 0.0), raw)  # beta = 0: no smoothing
+    out = smooth_losses([1.0, 2.0, np.nan, 1.0], 0.9)
+    assert np.isfinite(out[:2]).all() and np.isinf(out[2:]).all()
+    # bias correction: a constant loss is reproduced exactly from the first point on
+    np.testing.assert_allclose(smooth_losses(np.full(30, 1.7), 0.98), 1.7, rtol=1e-12)
+    for bad in (1.0, -0.1, float("nan"), True):
+        with pytest.raises(ValueError, match="beta"):
+            smooth_losses([1.0], bad)
+    with pytest.raises(ValueError, match="1-D"):
+        smooth_losses(np.ones((2, 2)), 0.5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    beta=st.floats(0.05, 0.99),
+    n=st.integers(5, 300),
+    decades=st.floats(0.5, 10.0),
+    slope=st.floats(0.1, 3.0),
+)
+def test_lag_is_exact_on_a_loss_straight_in_log_lr(beta, n, decades, slope):
+    """A loss linear in log10(lr) is reproduced by the smoothed curve shifted by the lag."""
+    lrs = lc.sweep_lrs(1e-6, 1e-6 * 10**decades, n)
+    x = np.log10(lrs)
+    smoothed = smooth_losses(5.0 - slope * x, beta)
+    for i in {0, n // 2, n - 1}:
+        lag = smoothing_lag(beta, lrs[0], lrs[-1], n, at=i)
+        assert smoothed[i] == pytest.approx(5.0 - slope * (x[i] - lag), rel=1e-9, abs=1e-9)
+
+
+def test_smoothing_lag_values():
+    assert smoothing_lag(0.98, 1e-7, 10, 100) == pytest.approx(49 * 8 / 99)
+    assert smoothing_lag(0.98, 1e-7, 10, 100, at=99) < smoothing_lag(0.98, 1e-7, 10, 100)
+    assert smoothing_lag(0.9, 1e-5, 10, 200, at=0) == 0.0  # one point: nothing to lag
+    assert smoothing_lag(0.0, 1e-5, 10, 200) == 0.0
+    # far from the start the exact value approaches the asymptote
+    far = smoothing_lag(0.9, 1e-5, 10, 2000, at=1999)
+    assert far == pytest.approx(smoothing_lag(0.9, 1e-5, 10, 2000), rel=1e-9)
+    with pytest.raises(ValueError, match="at"):
+        smoothing_lag(0.9, 1e-5, 10, 100, at=100)
+    with pytest.raises(ValueError, match="end_lr"):
+        smoothing_lag(0.9, 1e-5, 1e-6, 100)
+    with pytest.raises(ValueError, match="beta"):
+        smoothing_lag(1.0, 1e-5, 10, 100)
+
+
+# ----------------------------------------------------------------------------- restop
+
+
+@pytest.mark.parametrize(("beta", "factor"), [(0.9, 4.0), (0.0, 4.0), (0.98, 2.0), (0.5, 1.5)])
+def test_restop_equals_running_the_test(digits, recording, beta, factor):
+    direct = lc.lr_range_test(
+        lc.mlp(64, 16, 10, seed=1),
+        digits,
+        _sgd,
+        start_lr=1e-4,
+        end_lr=10.0,
+        num_iter=80,
+        beta=beta,
+        diverge_factor=factor,
+        seed=1,
+        progress=False,
+    )
+    replay = restop(recording, beta=beta, diverge_factor=factor)
+    assert np.array_equal(replay.lrs, direct.lrs)
+    assert np.array_equal(replay.losses, direct.losses)
+    assert np.array_equal(replay.smoothed, direct.smoothed)
+    assert replay.stopped_early == direct.stopped_early
+    assert replay.settings["beta"] == beta and replay.settings["diverge_factor"] == factor
+    assert replay.suggestions() == direct.suggestions()
+
+
+def test_restop_keeps_recorded_settings_and_refuses_to_extrapolate(recording):
+    same = restop(recording)
+    assert np.array_equal(same.smoothed, recording.smoothed)
+    stopped = restop(recording, diverge_factor=1.5)
+    assert stopped.stopped_early and len(stopped.lrs) < len(recording.lrs)
+    # the short recording stopped on a finite loss: a laxer stop cannot be replayed from it
+    if not np.isfinite(stopped.losses[-1]) or len(stopped.lrs) == stopped.planned_iter:
+        pytest.skip("the short test ended on a non-finite loss")
+    with pytest.raises(ValueError, match="diverge_factor"):
+        restop(stopped, diverge_factor=1e9)
+    with pytest.raises(ValueError, match="beta"):
+        restop(recording, beta=1.2)
+    with pytest.raises(ValueError, match="diverge_factor"):
+        restop(recording, diverge_factor=1.0)
+    with pytest.raises(ValueError, match="RangeTest"):
+        restop("not a test")
+
+
+def test_restop_stops_at_a_non_finite_loss():
+    lrs = lc.sweep_lrs(1e-3, 1.0, 6)
+    rec = RangeTest(lrs, np.array([2.0, 1.5, 1.0, np.inf, 5.0, 5.0]), np.zeros(6), True, 6)
+    t = restop(rec, beta=0.5, diverge_factor=100.0)
+    assert t.stopped_early and len(t.lrs) == 4 and np.isinf(t.smoothed[-1])
+
+
+# ----------------------------------------------------------------------------- band
+
+
+def test_good_band_interpolates_in_log_lr():
+    b = good_band([0.01, 0.1, 1.0], [0.80, 0.95, 0.85], tolerance=0.05)
+    assert b.best == 0.1 and b.best_score == 0.95 and b.threshold == pytest.approx(0.90)
+    assert b.lo == pytest.approx(10 ** (-1 - 1 / 3))  # a third of the way from 0.1 to 0.01
+    assert b.hi == pytest.approx(10 ** (-1 + 0.5))
+    assert 0.1 in b and 0.02 not in b and "x" not in b
+    assert b.width == pytest.approx(b.hi / b.lo) and not b.clipped
+    assert "0.0464" in repr(b)
+
+
+def test_good_band_losses_nan_and_edges():
+    lrs = np.geomspace(1e-3, 1, 7)
+    loss = np.array([2.0, 1.0, 0.5, 0.45, 0.6, np.nan, np.nan])  # NaN = diverged
+    b = good_band(lrs, loss, 0.1, higher_is_better=False)
+    assert b.best == lrs[3] and lrs[2] in b and lrs[4] not in b
+    assert b.threshold == pytest.approx(0.55)
+    # a diverged neighbour ends the band at the last good grid point
+    b2 = good_band(lrs, [0.5, 0.6, 0.9, 0.9, np.nan, 0.9, 0.9], 0.01)
+    assert b2.hi == pytest.approx(lrs[3]) and b2.lo < lrs[2]
+    edge = good_band(lrs, np.linspace(0.9, 0.5, 7), 0.2)
+    assert edge.clipped and edge.lo == lrs[0]
+
+
+@pytest.mark.parametrize(
+    ("lrs", "scores", "tol", "word"),
+    [
+        ([0.1], [1.0], 0.1, "length"),
+        ([0.1, 0.01], [1.0, 2.0], 0.1, "increasing"),
+        ([0.1, 1.0], [np.nan, np.nan], 0.1, "finite"),
+        ([0.1, 1.0], [1.0, 2.0], -1, "tolerance"),
+        ([-0.1, 1.0], [1.0, 2.0], 0.1, "positive"),
+    ],
+)
+def test_good_band_bad_input(lrs, scores, tol, word):
+    with pytest.raises(ValueError, match=word):
+        good_band(lrs, scores, tol)
+
+
+# ----------------------------------------------------------------------------- naive sweep
+
+
+def test_naive_lr_sweep(digits):
+    grid = np.array([1e-6, 0.1, 1e4])
+    sweep = naive_lr_sweep(digits, grid, steps=12, seed=2)
+    assert sweep.total_steps == 36 and sweep.steps == 12
+    assert sweep.best == 0.1 and sweep.train_loss[2] > 10 * sweep.train_loss[1]  # 1e4 blows up
+    assert np.isinf(naive_lr_sweep(digits, [1e30], steps=5, hidden=8).train_loss[0])  # NaN
+    # LR 1e-6 barely moves the fresh initialisation: its loss is the initial loss
+    net = lc.mlp(64, 64, 10, seed=2)
+    with torch.no_grad():
+        initial = float(torch.nn.functional.cross_entropy(net(digits.X_train), digits.y_train))
+    assert sweep.train_loss[0] == pytest.approx(initial, abs=1e-3)
+    again = naive_lr_sweep(digits, grid, steps=12, seed=2)
+    assert np.array_equal(again.train_loss, sweep.train_loss)
+    adam = naive_lr_sweep(digits, [1e-3, 1e-2], steps=5, optimizer="adam", hidden=8)
+    assert adam.train_loss.shape == (2,) and np.all(np.isfinite(adam.train_loss))
+    assert "2 LRs x 5 steps" in repr(adam)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"lrs": []}, "lrs"),
+        ({"lrs": [0.1, -1.0]}, "lrs"),
+        ({"steps": 0}, "steps"),
+        ({"optimizer": "rmsprop"}, "optimizer"),
+        ({"batch_size": 10**6}, "batch_size"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_naive_lr_sweep_bad_input(digits, kwargs, word):
+    args = {"lrs": [0.1], "steps": 2} | kwargs
+    lrs = args.pop("lrs")
+    with pytest.raises(ValueError, match=word):
+        naive_lr_sweep(digits, lrs, **args)
+
+
+# ----------------------------------------------------------------------------- synthetic, plots
+
+
+def test_synthetic_range_test_is_seeded_and_readable():
+    a, b = synthetic_range_test(4), synthetic_range_test(4)
+    assert np.array_equal(a.losses, b.losses) and a.stopped_early
+    assert not np.array_equal(a.losses, synthetic_range_test(5).losses)
+    s = a.suggestions()
+    assert s["valley"] < s["min_div_10"] * 10  # every rule sits before the minimum's LR
+    assert 1e-4 < s["min_div_10"] < 0.1
+    smoother = synthetic_range_test(4, beta=0.98)
+    assert np.array_equal(smoother.smoothed, smooth_losses(smoother.losses, 0.98))
+    with pytest.raises(ValueError, match="noise"):
+        synthetic_range_test(0, noise=0.9)
+    with pytest.raises(ValueError, match="seed"):
+        synthetic_range_test(-1)
+
+
+def test_plot_rules_marks_every_rule_and_the_band():
+    t = synthetic_range_test(1)
+    band = Band(lo=1e-3, hi=1e-2, best=3e-3, best_score=0.9, threshold=0.89)
+    ax = plot_rules(t, band=band, title="x")
+    labels = [h.get_label() for h in ax.get_legend().legend_handles]
+    for rule, lr in t.suggestions().items():
+        assert f"{rule} = {lr:.3g}" in labels
+    assert "good band" in labels and ax.get_title() == "x"
+    assert ax.get_xscale() == "log"
+    with pytest.raises(ValueError, match="band"):
+        plot_rules(t, band=(1e-3, 1e-2))
+    with pytest.raises(ValueError, match="RangeTest"):
+        plot_rules([1, 2, 3])
+
+
+def test_explorer_replays_without_training(recording):
+    panel = lc.explore_range_test(recording, beta=0.9)
+    assert panel.current is not None and panel.error is None
+    before = panel.current.suggest("valley")
+    panel.set(beta=0.0, diverge_factor=2.0)
+    assert panel.current.settings["beta"] == 0.0
+    expected = restop(recording, beta=0.0, diverge_factor=2.0)
+    assert np.array_equal(panel.current.smoothed, expected.smoothed)
+    assert panel.current.suggest("valley") == expected.suggest("valley")
+    assert isinstance(before, float) and "beta=0.00" in repr(panel)
+    assert len(panel.image.value) > 1000  # a PNG was drawn
+    bundle = panel._repr_mimebundle_()
+    assert bundle["text/plain"].startswith("RangeTestExplorer(")
+    panel.set(skip_start=len(recording.lrs) // 2)  # too few points left: shown, not raised
+    if panel.error is not None:
+        assert "Not drawn" in panel.message.value
+    with pytest.raises(ValueError, match="controls"):
+        panel.set(gamma=0.5)
+    with pytest.raises(ValueError, match="beta"):
+        panel.set(beta=1.5)
+    with pytest.raises(ValueError, match="recording"):
+        lc.explore_range_test([1, 2])
+    with pytest.raises(ValueError, match="diverge_factor"):
+        lc.explore_range_test(recording, diverge_factor=math.inf)
