@@ -37,7 +37,7 @@ from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 from .plotting import house_style, style_axes
 from .reference import make_optimizer, make_scheduler
 from .schedules import lr_curve
-from .training import History, _evaluate, torch_threads
+from .training import History, _evaluate, check_model_and_data, torch_threads
 from .training import device as default_device
 
 __all__ = [
@@ -213,14 +213,7 @@ def run_loop(
     order = _choice("order", order, _ORDERS)
     step_per = _choice("step_per", step_per, _STEP_PER)
     values = _metrics(metrics)
-    if not isinstance(model, nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    for attr in ("X_train", "y_train"):
-        if not isinstance(getattr(data, attr, None), torch.Tensor):
-            raise ValueError(f"data must have a tensor attribute {attr}")
-    if len(data.X_train) != len(data.y_train) or len(data.X_train) == 0:
-        raise ValueError("data.X_train and data.y_train must be non-empty and of equal length")
-    has_val = isinstance(getattr(data, "X_val", None), torch.Tensor) and len(data.X_val) > 0
+    has_val = check_model_and_data(model, data)
     loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
 
     dev = torch.device(device) if device is not None else default_device()

@@ -201,15 +201,12 @@ def make_classification_data(
     from sklearn.model_selection import train_test_split
 
     _check_seed(seed)
-    for name, value, low in (
+    _check_sizes(
         ("n_samples", n_samples, 20),
         ("n_features", n_features, 2),
         ("n_classes", n_classes, 2),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    if not (isinstance(val_fraction, int | float) and 0.0 < val_fraction < 1.0):
-        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+        val_fraction=val_fraction,
+    )
     if not (isinstance(label_noise, int | float) and 0.0 <= label_noise < 1.0):
         raise ValueError(f"label_noise must be in [0, 1), got {label_noise!r}")
     informative = max(2, n_features // 2)
@@ -260,21 +257,27 @@ def make_sequence_data(
     """
     if task not in ("reverse", "sort"):
         raise ValueError(f"task must be 'reverse' or 'sort', got {task!r}")
-    for name, value, low in (
+    _check_sizes(
         ("length", length, 2),
         ("vocab", vocab, 2),
         ("n_samples", n_samples, 8),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    if not (isinstance(val_fraction, int | float) and 0.0 < val_fraction < 1.0):
-        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+        val_fraction=val_fraction,
+    )
     _check_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     X = torch.randint(0, vocab, (n_samples, length), generator=gen)
     y = X.flip(1) if task == "reverse" else X.sort(dim=1).values
     n_val = max(1, int(round(n_samples * val_fraction)))
     return SplitData(X_train=X[n_val:], y_train=y[n_val:], X_val=X[:n_val], y_val=y[:n_val])
+
+
+def _check_sizes(*sizes: tuple[str, object, int], val_fraction: object) -> None:
+    """ValueError unless each ``(name, value, low)`` is an int >= low and 0 < val_fraction < 1."""
+    for name, value, low in sizes:
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    if not (isinstance(val_fraction, int | float) and 0.0 < val_fraction < 1.0):
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
 
 
 def _check_seed(seed: int) -> None:

@@ -224,6 +224,21 @@ def _evaluate(
     return total / n, acc
 
 
+def check_model_and_data(model: Any, data: Any) -> bool:
+    """ValueError unless ``model`` is a module and ``data`` has matching train tensors.
+
+    Returns whether ``data`` also has a non-empty validation split.
+    """
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    for attr in ("X_train", "y_train"):
+        if not isinstance(getattr(data, attr, None), torch.Tensor):
+            raise ValueError(f"data must have a tensor attribute {attr}")
+    if len(data.X_train) != len(data.y_train) or len(data.X_train) == 0:
+        raise ValueError("data.X_train and data.y_train must be non-empty and of equal length")
+    return isinstance(getattr(data, "X_val", None), torch.Tensor) and len(data.X_val) > 0
+
+
 def _check_int(name: str, value: Any, low: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
@@ -283,14 +298,7 @@ def fit(
         raise ValueError(f"monitor must be 'val_loss' or 'train_loss', got {monitor!r}")
     if isinstance(max_loss, bool) or not isinstance(max_loss, int | float) or not max_loss > 0:
         raise ValueError(f"max_loss must be a number > 0, got {max_loss!r}")
-    if not isinstance(model, nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    for attr in ("X_train", "y_train"):
-        if not isinstance(getattr(data, attr, None), torch.Tensor):
-            raise ValueError(f"data must have a tensor attribute {attr}")
-    if len(data.X_train) != len(data.y_train) or len(data.X_train) == 0:
-        raise ValueError("data.X_train and data.y_train must be non-empty and of equal length")
-    has_val = isinstance(getattr(data, "X_val", None), torch.Tensor) and len(data.X_val) > 0
+    has_val = check_model_and_data(model, data)
     if monitor == "val_loss" and not has_val:
         monitor = "train_loss"
 
