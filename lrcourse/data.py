@@ -68,7 +68,6 @@ def load_digits_data(seed: int = 0, val_fraction: float = 0.25) -> SplitData:
         (torch.Size([1347, 64]), torch.Size([450, 64]))
     """
     from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
 
     _check_seed(seed)
     if isinstance(val_fraction, bool) or not isinstance(val_fraction, int | float):
@@ -77,15 +76,7 @@ def load_digits_data(seed: int = 0, val_fraction: float = 0.25) -> SplitData:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32)
-    X_tr, X_va, y_tr, y_va = train_test_split(
-        X, y, test_size=val_fraction, random_state=seed, stratify=y
-    )
-    return SplitData(
-        X_train=torch.from_numpy(np.ascontiguousarray(X_tr)),
-        y_train=torch.from_numpy(y_tr.astype(np.int64)),
-        X_val=torch.from_numpy(np.ascontiguousarray(X_va)),
-        y_val=torch.from_numpy(y_va.astype(np.int64)),
-    )
+    return _stratified_split(X, y, val_fraction, seed)
 
 
 class TeacherStudentStream:
@@ -198,7 +189,6 @@ def make_classification_data(
         (torch.Size([300, 20]), 4)
     """
     from sklearn.datasets import make_classification
-    from sklearn.model_selection import train_test_split
 
     _check_seed(seed)
     _check_sizes(
@@ -222,15 +212,7 @@ def make_classification_data(
         random_state=seed,
     )
     X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
-    X_tr, X_va, y_tr, y_va = train_test_split(
-        X, y, test_size=val_fraction, random_state=seed, stratify=y
-    )
-    return SplitData(
-        X_train=torch.from_numpy(np.ascontiguousarray(X_tr)),
-        y_train=torch.from_numpy(y_tr.astype(np.int64)),
-        X_val=torch.from_numpy(np.ascontiguousarray(X_va)),
-        y_val=torch.from_numpy(y_va.astype(np.int64)),
-    )
+    return _stratified_split(X, y, val_fraction, seed)
 
 
 def make_sequence_data(
@@ -269,6 +251,21 @@ def make_sequence_data(
     y = X.flip(1) if task == "reverse" else X.sort(dim=1).values
     n_val = max(1, int(round(n_samples * val_fraction)))
     return SplitData(X_train=X[n_val:], y_train=y[n_val:], X_val=X[:n_val], y_val=y[:n_val])
+
+
+def _stratified_split(X: np.ndarray, y: np.ndarray, val_fraction: float, seed: int) -> SplitData:
+    """A stratified train/validation split by ``seed``, as float32 / int64 tensors."""
+    from sklearn.model_selection import train_test_split
+
+    X_tr, X_va, y_tr, y_va = train_test_split(
+        X.astype(np.float32), y, test_size=val_fraction, random_state=seed, stratify=y
+    )
+    return SplitData(
+        X_train=torch.from_numpy(np.ascontiguousarray(X_tr)),
+        y_train=torch.from_numpy(y_tr.astype(np.int64)),
+        X_val=torch.from_numpy(np.ascontiguousarray(X_va)),
+        y_val=torch.from_numpy(y_va.astype(np.int64)),
+    )
 
 
 def _check_sizes(*sizes: tuple[str, object, int], val_fraction: object) -> None:

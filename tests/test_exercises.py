@@ -5,16 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from feedback import says as _says
 
 from lrcourse.exercises import check_decay_schedule, check_noise_floor, check_stability_limit
-
-
-def _says(capsys, *words):
-    out = capsys.readouterr().out
-    for w in words:
-        assert w in out, f"{w!r} not in feedback: {out!r}"
-    return out
-
 
 # ----------------------------------------------------------------------------- stability
 

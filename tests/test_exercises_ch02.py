@@ -6,17 +6,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from feedback import says as _says
 
 import lrcourse as lc
 from lrcourse.exercises import check_fixed_loop, check_total_steps, check_wrong_loop_trace
-
-
-def _says(capsys, *words):
-    out = capsys.readouterr().out
-    for w in words:
-        assert w in out, f"{w!r} not in feedback: {out!r}"
-    return out
-
 
 # --------------------------------------------------------------------------- wrong loop trace
 

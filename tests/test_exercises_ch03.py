@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from feedback import says as _says
 
 from lrcourse import lr_curve, torch_lr_curve
 from lrcourse.exercises import (
@@ -14,14 +15,6 @@ from lrcourse.exercises import (
     check_multiplicative_lr,
     check_multistep_milestones,
 )
-
-
-def _says(capsys, *words):
-    out = capsys.readouterr().out
-    for w in words:
-        assert w in out, f"{w!r} not in feedback: {out!r}"
-    return out
-
 
 # ----------------------------------------------------------------------------- gamma
 

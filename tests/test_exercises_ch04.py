@@ -5,16 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from feedback import says as _says
 
 import lrcourse as lc
 from lrcourse.exercises import check_lr_at_step, check_restart_plan, check_restart_position
-
-
-def _says(capsys, *words):
-    out = capsys.readouterr().out
-    for w in words:
-        assert w in out, f"{w!r} not in feedback: {out!r}"
-    return out
 
 
 def test_exported_at_top_level():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from feedback import says as _says
 
 import lrcourse as lc
 from lrcourse.exercises import (
@@ -14,14 +15,6 @@ from lrcourse.exercises import (
     check_quiet_settings,
 )
 from lrcourse.exercises.ch05 import EX1_METRICS
-
-
-def _says(capsys, *words):
-    out = capsys.readouterr().out
-    for w in words:
-        assert w in out, f"{w!r} not in feedback: {out!r}"
-    return out
-
 
 # ----------------------------------------------------------------------------- cut epochs
 

@@ -5,17 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from feedback import says as _says
 
 import lrcourse as lc
 from lrcourse.exercises import check_goyal_warmup, check_rectifier_half, check_warmup_lambda
-
-
-def _says(capsys, *words):
-    out = capsys.readouterr().out
-    for w in words:
-        assert w in out, f"{w!r} not in feedback: {out!r}"
-    return out
-
 
 # ----------------------------------------------------------------------------- Goyal
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from feedback import says as _says
 
 import lrcourse as lc
 from lrcourse.exercises import (
@@ -15,13 +16,6 @@ from lrcourse.exercises import (
     check_one_cycle_lr,
     cyclic_mystery_curves,
 )
-
-
-def _says(capsys, *words):
-    out = capsys.readouterr().out
-    for w in words:
-        assert w in out, f"{w!r} not in feedback: {out!r}"
-    return out
 
 
 def test_exported_at_top_level():

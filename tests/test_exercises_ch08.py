@@ -7,19 +7,12 @@ import math
 import numpy as np
 import pytest
 import torch
+from feedback import says as _says
 from torch.optim import lr_scheduler as S
 
 import lrcourse as lc
 from lrcourse.exercises import check_chained_lr, check_slanted_triangular, check_warmup_cosine
 from lrcourse.exercises.ch08 import slanted_triangular_factor
-
-
-def _says(capsys, *words):
-    out = capsys.readouterr().out
-    for w in words:
-        assert w in out, f"{w!r} not in feedback: {out!r}"
-    return out
-
 
 # ----------------------------------------------------------------------------- warmup + cosine
 
