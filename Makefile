@@ -6,10 +6,10 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 BOOKOPT := -W -n --keep-going
 # Notebook kernels must draw inline: an inherited MPLBACKEND (e.g. Agg) would make every
-# figure vanish from the book and from nbval runs without an error.
+# figure vanish from the book without an error.
 NBENV   := env -u MPLBACKEND
 
-.PHONY: book test lint pytest nbval bookcheck lab student bench clean
+.PHONY: book test lint pytest lessons bookcheck lab student bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,8 +23,9 @@ book: $(STAMP)
 	$(NBENV) $(BIN)/jupyter-book build . $(BOOKOPT)
 	@echo "Book: file://$(CURDIR)/_build/html/index.html"
 
-## make test: ruff, pytest, every notebook under nbval, and the strict book build
-test: lint pytest nbval bookcheck
+## make test: ruff, pytest, the strict book build (which executes every lesson once), then the
+## checks on those executions (no unexpected error, every expected one raised, time budget)
+test: lint pytest bookcheck lessons
 
 lint: $(STAMP)
 	$(BIN)/ruff check lrcourse tests benchmarks
@@ -33,8 +34,9 @@ lint: $(STAMP)
 pytest: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests
 
-nbval: $(STAMP)
-	$(NBENV) $(BIN)/python -m pytest --nbval-lax -p no:randomly lessons
+# Reads the book build's execution cache: run after bookcheck (make test does).
+lessons: $(STAMP)
+	$(BIN)/python -m pytest tests/executed_lessons.py
 
 bookcheck: $(STAMP)
 	$(NBENV) $(BIN)/jupyter-book build . $(BOOKOPT)
