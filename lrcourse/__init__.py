@@ -73,8 +73,6 @@ from .training import (
     train_classifier,
 )
 
-from .finder import SUGGESTION_RULES, RangeTest, lr_range_test, sweep_lrs
-
 # --- chapter helpers (one line each) ---
 from .callorder import (
     GetLrComparison,
@@ -134,17 +132,21 @@ from .cyclic import (  # ch07
     trace_schedule,
 )
 from .combined import CooldownBranches, branch_cooldowns, naive_product  # ch08
-from .rangetest_tools import (  # ch09
+from .rangetest import (  # ch09: the range test
+    SUGGESTION_RULES,
     Band,
     NaiveSweep,
+    RangeTest,
     RangeTestExplorer,
     explore_range_test,
     good_band,
+    lr_range_test,
     naive_lr_sweep,
     plot_rules,
     restop,
     smooth_losses,
     smoothing_lag,
+    sweep_lrs,
     synthetic_range_test,
 )
 

@@ -127,7 +127,7 @@ def check_rule_suggestion(answer: float, rule: str = "min_div_10", seed: int = 0
         Correct! ...
         True
     """
-    from ..rangetest_tools import synthetic_range_test
+    from ..rangetest import synthetic_range_test
 
     if rule not in ("min_div_10", "steepest"):
         raise ValueError(f"rule must be 'min_div_10' or 'steepest', got {rule!r}")
@@ -232,7 +232,7 @@ def check_smoothing_lag(
         Correct! ...
         True
     """
-    from ..rangetest_tools import smoothing_lag
+    from ..rangetest import smoothing_lag
 
     start, end, n = _sweep_args(start_lr, end_lr, num_iter)
     beta = number("beta", beta)
@@ -310,9 +310,8 @@ def check_range_test_settings(
     import torch
 
     from ..data import load_digits_data
-    from ..finder import SUGGESTION_RULES, lr_range_test
     from ..models import mlp
-    from ..rangetest_tools import smoothing_lag
+    from ..rangetest import SUGGESTION_RULES, lr_range_test, smoothing_lag
 
     start, end, n = _sweep_args(start_lr, end_lr, num_iter)
     beta = number("beta", beta)
