@@ -59,19 +59,9 @@ from .landscape import (
     stability_limit,
 )
 from .models import TinyTransformer, mlp, sequence_cross_entropy, small_cnn, tiny_transformer
-from .training import (
-    Comparison,
-    History,
-    OnlineHistory,
-    compare,
-    device,
-    fit,
-    run_online,
-    scaled,
-    scheduler_from_spec,
-    torch_threads,
-    train_classifier,
-)
+from .training import History, device, fit, scaled, scheduler_from_spec, torch_threads
+from .online import OnlineHistory, run_online
+from .harness import Comparison, compare, train_classifier
 
 # --- chapter helpers (one line each) ---
 from .callorder import (
