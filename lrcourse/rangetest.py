@@ -25,24 +25,20 @@ import html
 import io
 import math
 import numbers
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import torch
 from torch import nn
-from torch.optim import Optimizer
-from tqdm.auto import tqdm
 
 from .training import (
+    OptimizerLike,
     SupervisedData,
-    _auto_device,
-    _progress_enabled,
-    _resolve_optimizer,
     check_model_and_data,
-    rng_devices,
-    torch_threads,
+    fit,
+    resolve_optimizer,
 )
 from .validation import (
     as_array,
@@ -351,19 +347,10 @@ def _as_test(name: str, test: Any) -> RangeTest:
 # ----------------------------------------------------------------------------- the test
 
 
-def _batches(n: int, batch_size: int, seed: int) -> Iterator[torch.Tensor]:
-    """Mini-batch indices, reshuffled every epoch from ``seed``; a last partial batch dropped."""
-    gen = torch.Generator().manual_seed(seed)
-    while True:
-        perm = torch.randperm(n, generator=gen)
-        for i in range(0, n - batch_size + 1, batch_size):
-            yield perm[i : i + batch_size]
-
-
 def lr_range_test(
     model: nn.Module,
     data: SupervisedData,
-    optimizer: Optimizer | Callable[[Iterable[nn.Parameter]], Optimizer],
+    optimizer: OptimizerLike,
     *,
     start_lr: float = 1e-7,
     end_lr: float = 10.0,
@@ -380,13 +367,15 @@ def lr_range_test(
 ) -> RangeTest:
     """Run an LR range test on ``model`` and restore the model and optimizer afterwards.
 
-    Batch ``i`` trains with LR ``sweep_lrs(start_lr, end_lr, num_iter, mode)[i]`` (set on every
-    param group). The loss is smoothed with ``beta`` (0 = no smoothing) and the test stops by
-    :class:`DivergenceStop`: when the smoothed loss exceeds ``diverge_factor`` times its
-    minimum, or a loss is not finite. Afterwards every parameter, buffer and optimizer state
-    is bit-identical to before, and the optimizer's LRs are its own again. ``optimizer`` is an
-    optimizer on the model's parameters (one holding none of them is refused) or a factory
-    ``params -> Optimizer``.
+    The course's one loop, :func:`lrcourse.fit`, trains batch ``i`` with LR
+    ``sweep_lrs(start_lr, end_lr, num_iter, mode)[i]`` (set on every param group), full
+    batches of ``batch_size`` reshuffled each epoch from ``seed``. The loss is smoothed with
+    ``beta`` (0 = no smoothing) and the test stops by :class:`DivergenceStop`: when the
+    smoothed loss exceeds ``diverge_factor`` times its minimum, or a loss is not finite.
+    Afterwards every parameter, buffer and optimizer state is bit-identical to before, and the
+    optimizer's LRs are its own again. ``optimizer`` is an optimizer on the model's parameters
+    (one holding none of them is refused) or a factory ``params -> Optimizer``; the data and
+    the model are checked as :func:`lrcourse.fit` checks them.
 
     Example::
 
@@ -401,51 +390,43 @@ def lr_range_test(
     n = len(data.X_train)
     batch_size = as_int("batch_size", batch_size, low=1, high=n)
     seed = as_int("seed", seed, low=0)
-    # resolved, then checked as an instance: a factory's optimizer must hold the model too
-    opt = _resolve_optimizer(model, _resolve_optimizer(model, optimizer))
+    opt = resolve_optimizer(model, optimizer)
+    last = len(lrs) - 1
 
-    dev = torch.device(device) if device is not None else _auto_device()
-    loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
     saved_device = next(model.parameters()).device
     saved_model = copy.deepcopy(model.state_dict())
     saved_opt = copy.deepcopy(opt.state_dict())
     saved_training = model.training
-    model.to(dev)
-    X, y = data.X_train.to(dev), data.y_train.to(dev)
-
-    losses: list[float] = []
-    threads = cpu_threads if dev.type == "cpu" else None
-    batches = _batches(n, batch_size, seed)
     try:
-        with torch_threads(threads), torch.random.fork_rng(devices=rng_devices(dev)):
-            torch.manual_seed(seed)
-            model.train()
-            bar = tqdm(lrs, disable=not _progress_enabled(progress), leave=False, desc="LR test")
-            for lr in bar:
-                for group in opt.param_groups:
-                    group["lr"] = float(lr)
-                idx = next(batches)
-                opt.zero_grad(set_to_none=True)
-                loss = loss_fn(model(X[idx]), y[idx])
-                value = float(loss.item())
-                losses.append(value)
-                if not math.isfinite(value):
-                    rule(value)
-                    break
-                loss.backward()
-                opt.step()
-                if rule(value):
-                    break
-            bar.close()
+        history = fit(
+            model,
+            data,
+            optimizer=opt,
+            scheduler=lrs,
+            step_per="batch",
+            epochs=math.ceil(len(lrs) / (n // batch_size)),
+            batch_size=batch_size,
+            drop_last=True,
+            evaluate=False,
+            stop=lambda t, loss: rule(loss) or t == last,
+            seed=seed,
+            loss_fn=loss_fn,
+            device=device,
+            cpu_threads=cpu_threads,
+            progress=progress,
+            desc="LR test",
+        )
     finally:
         model.load_state_dict(saved_model)
         opt.load_state_dict(saved_opt)
         model.to(saved_device)
         model.train(saved_training)
-    k = len(losses)
+    if history.diverged:  # fit stopped at a non-finite loss before calling the rule
+        rule(history.step_loss[-1])
+    k = len(history.step_loss)
     return RangeTest(
         lrs=lrs[:k],
-        losses=np.asarray(losses),
+        losses=np.asarray(history.step_loss, dtype=np.float64),
         smoothed=np.asarray(rule.smoothed),
         stopped_early=rule.stopped,
         planned_iter=len(lrs),
@@ -677,6 +658,7 @@ def naive_lr_sweep(
     grid = _lr_grid(lrs, increasing=False)
     steps = as_int("steps", steps, low=1)
     seed = as_int("seed", seed, low=0)
+    check_model_and_data(nn.Identity(), data)  # the data checks of fit, before data is read
     n = len(data.X_train)
     batch_size = as_int("batch_size", batch_size, low=1, high=n)
     optimizer = as_choice("optimizer", optimizer, ("sgd", "adam"))
@@ -686,30 +668,33 @@ def naive_lr_sweep(
         as_callable("model_fn", model_fn, "a function returning a fresh model")
     X, y = data.X_train.cpu(), data.y_train.cpu()
     n_classes = int(y.max()) + 1
-    batches = _batches(n, batch_size, seed)
-    order = [next(batches) for _ in range(steps)]
     loss_fn = nn.CrossEntropyLoss()
     scores = []
-    with torch_threads(1):
-        for lr in grid.tolist():
-            model = model_fn() if model_fn is not None else mlp(X.shape[1], hidden, n_classes, seed)
-            if optimizer == "sgd":
-                opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-            else:
-                opt = torch.optim.Adam(model.parameters(), lr=lr)
-            model.train()
-            ok = True
-            for idx in order:
-                opt.zero_grad(set_to_none=True)
-                loss = loss_fn(model(X[idx]), y[idx])
-                if not torch.isfinite(loss):
-                    ok = False
-                    break
-                loss.backward()
-                opt.step()
+    for lr in grid.tolist():
+        model = model_fn() if model_fn is not None else mlp(X.shape[1], hidden, n_classes, seed)
+        if optimizer == "sgd":
+            opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+        else:
+            opt = torch.optim.Adam(model.parameters(), lr=lr)
+        history = fit(
+            model,
+            data,
+            optimizer=opt,
+            epochs=math.ceil(steps / (n // batch_size)),
+            batch_size=batch_size,
+            drop_last=True,
+            evaluate=False,
+            stop=lambda t, _loss: t == steps - 1,
+            seed=seed,
+            loss_fn=loss_fn,
+            device="cpu",
+            progress=False,
+        )
+        final = math.inf
+        if not history.diverged:
             with torch.no_grad():
-                final = float(loss_fn(model.eval()(X), y)) if ok else math.inf
-            scores.append(final if math.isfinite(final) else math.inf)
+                final = float(loss_fn(model.eval()(X), y))
+        scores.append(final if math.isfinite(final) else math.inf)
     return NaiveSweep(grid, np.asarray(scores), steps, steps * len(grid))
 
 

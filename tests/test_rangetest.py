@@ -183,7 +183,7 @@ def test_an_optimizer_on_another_model_is_refused_and_nothing_trains(digits):
     model, other = lc.mlp(64, 8, 10, seed=0), lc.mlp(64, 8, 10, seed=1)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     wrong = torch.optim.SGD(other.parameters(), lr=0.1)
-    with pytest.raises(ValueError, match="optimizer holds none of the model's parameters"):
+    with pytest.raises(ValueError, match="^optimizer must be an optimizer on the model's param"):
         lr_range_test(model, digits, wrong, num_iter=10)
     for k, v in model.state_dict().items():
         assert torch.equal(v, before[k])
@@ -209,6 +209,35 @@ def test_range_test_accepts_numpy_and_torch_scalars(digits):
     )
     assert np.array_equal(plain.smoothed, numpy.smoothed) and len(plain.lrs) > 3
     assert numpy.settings["beta"] == 0.5 and type(numpy.settings["seed"]) is int
+
+
+def test_a_non_finite_loss_ends_the_test_and_is_recorded(digits):
+    calls = []
+
+    def loss_fn(out, y):  # NaN from the 10th call on (fit's wiring check may call it once)
+        calls.append(1)
+        loss = torch.nn.functional.cross_entropy(out, y)
+        return loss * math.nan if len(calls) >= 10 else loss
+
+    model = lc.mlp(64, 8, 10, seed=0)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    test = lr_range_test(
+        model, digits, lambda p: torch.optim.SGD(p, lr=0.1), num_iter=50, loss_fn=loss_fn
+    )
+    assert test.stopped_early and len(test.lrs) == len(test.losses) == len(test.smoothed) < 10
+    assert np.isnan(test.losses[-1]) and np.isinf(test.smoothed[-1])
+    assert np.isfinite(test.smoothed[:-1]).all()
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+
+
+def test_nan_in_the_data_is_refused_not_reported_as_divergence(digits):
+    import dataclasses
+
+    X = digits.X_train.clone()
+    X[5, 3] = math.nan
+    bad = dataclasses.replace(digits, X_train=X)
+    with pytest.raises(ValueError, match="^data.X_train must be a tensor of finite numbers"):
+        lr_range_test(lc.mlp(64, 8, 10), bad, lambda p: torch.optim.SGD(p, lr=0.1))
 
 
 def test_divergence_stop_by_hand():
