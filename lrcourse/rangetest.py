@@ -397,6 +397,9 @@ def lr_range_test(
     saved_model = copy.deepcopy(model.state_dict())
     saved_opt = copy.deepcopy(opt.state_dict())
     saved_training = model.training
+    # the array schedule patches opt.step and sets opt._opt_called (torch's check of the call
+    # order): put both back too, or a later scheduler misplaced before it would not be warned
+    patched = {k: opt.__dict__[k] for k in ("step", "_opt_called") if k in opt.__dict__}
     try:
         history = fit(
             model,
@@ -421,6 +424,9 @@ def lr_range_test(
         opt.load_state_dict(saved_opt)
         model.to(saved_device)
         model.train(saved_training)
+        for key in ("step", "_opt_called"):
+            opt.__dict__.pop(key, None)
+        opt.__dict__.update(patched)
     if history.diverged:  # fit stopped at a non-finite loss before calling the rule
         rule(history.step_loss[-1])
     k = len(history.step_loss)

@@ -82,6 +82,11 @@ def test_model_and_optimizer_restored_bit_identically(digits):
     for p, buf in zip(model.parameters(), before_bufs, strict=True):
         assert torch.equal(opt.state[p]["momentum_buffer"], buf)
     assert all(g["lr"] == 0.05 for g in opt.param_groups)
+    assert all("initial_lr" not in g for g in opt.param_groups)
+    # torch's call-order check still fires for a scheduler stepped before the optimizer
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1)
+    with pytest.warns(UserWarning, match="before `optimizer.step"):
+        sched.step()
 
 
 def test_a_divergent_sweep_stops_early_and_records_what_it_ran(digits):
