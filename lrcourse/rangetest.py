@@ -25,7 +25,8 @@ import html
 import io
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -39,6 +40,7 @@ from .training import (
     check_model_and_data,
     fit,
     resolve_optimizer,
+    torch_threads,
 )
 from .validation import (
     as_array,
@@ -347,6 +349,29 @@ def _as_test(name: str, test: Any) -> RangeTest:
 # ----------------------------------------------------------------------------- the test
 
 
+@contextmanager
+def _restored(model: nn.Module, opt: torch.optim.Optimizer) -> Iterator[None]:
+    """Run a block, then put ``model`` (weights, buffers, device, mode) and ``opt`` (state,
+    param groups) back bit for bit."""
+    saved_device = next(model.parameters()).device
+    saved_model = copy.deepcopy(model.state_dict())
+    saved_opt = copy.deepcopy(opt.state_dict())
+    saved_training = model.training
+    # a scheduler patches opt.step and sets opt._opt_called (torch's check of the call order):
+    # put both back too, or a later scheduler misplaced before it would not be warned
+    patched = {k: opt.__dict__[k] for k in ("step", "_opt_called") if k in opt.__dict__}
+    try:
+        yield
+    finally:
+        model.load_state_dict(saved_model)
+        opt.load_state_dict(saved_opt)
+        model.to(saved_device)
+        model.train(saved_training)
+        for key in ("step", "_opt_called"):
+            opt.__dict__.pop(key, None)
+        opt.__dict__.update(patched)
+
+
 def lr_range_test(
     model: nn.Module,
     data: SupervisedData,
@@ -386,47 +411,32 @@ def lr_range_test(
     """
     lrs = sweep_lrs(start_lr, end_lr, num_iter, mode)
     rule = DivergenceStop(beta, diverge_factor)
-    check_model_and_data(model, data)
-    n = len(data.X_train)
-    batch_size = as_int("batch_size", batch_size, low=1, high=n)
-    seed = as_int("seed", seed, low=0)
-    opt = resolve_optimizer(model, optimizer)
-    last = len(lrs) - 1
-
-    saved_device = next(model.parameters()).device
-    saved_model = copy.deepcopy(model.state_dict())
-    saved_opt = copy.deepcopy(opt.state_dict())
-    saved_training = model.training
-    # the array schedule patches opt.step and sets opt._opt_called (torch's check of the call
-    # order): put both back too, or a later scheduler misplaced before it would not be warned
-    patched = {k: opt.__dict__[k] for k in ("step", "_opt_called") if k in opt.__dict__}
-    try:
-        history = fit(
-            model,
-            data,
-            optimizer=opt,
-            scheduler=lrs,
-            step_per="batch",
-            epochs=math.ceil(len(lrs) / (n // batch_size)),
-            batch_size=batch_size,
-            drop_last=True,
-            evaluate=False,
-            stop=lambda t, loss: rule(loss) or t == last,
-            seed=seed,
-            loss_fn=loss_fn,
-            device=device,
-            cpu_threads=cpu_threads,
-            progress=progress,
-            desc="LR test",
-        )
-    finally:
-        model.load_state_dict(saved_model)
-        opt.load_state_dict(saved_opt)
-        model.to(saved_device)
-        model.train(saved_training)
-        for key in ("step", "_opt_called"):
-            opt.__dict__.pop(key, None)
-        opt.__dict__.update(patched)
+    with torch_threads(cpu_threads):  # the checks too: one thread is faster on these sizes
+        check_model_and_data(model, data)
+        n = len(data.X_train)
+        batch_size = as_int("batch_size", batch_size, low=1, high=n)
+        seed = as_int("seed", seed, low=0)
+        opt = resolve_optimizer(model, optimizer)
+        last = len(lrs) - 1
+        with _restored(model, opt):
+            history = fit(
+                model,
+                data,
+                optimizer=opt,
+                scheduler=lrs,
+                step_per="batch",
+                epochs=math.ceil(len(lrs) / (n // batch_size)),
+                batch_size=batch_size,
+                drop_last=True,
+                evaluate=False,
+                stop=lambda t, loss: rule(loss) or t == last,
+                seed=seed,
+                loss_fn=loss_fn,
+                device=device,
+                cpu_threads=cpu_threads,
+                progress=progress,
+                desc="LR test",
+            )
     if history.diverged:  # fit stopped at a non-finite loss before calling the rule
         rule(history.step_loss[-1])
     k = len(history.step_loss)
@@ -676,31 +686,32 @@ def naive_lr_sweep(
     n_classes = int(y.max()) + 1
     loss_fn = nn.CrossEntropyLoss()
     scores = []
-    for lr in grid.tolist():
-        model = model_fn() if model_fn is not None else mlp(X.shape[1], hidden, n_classes, seed)
-        if optimizer == "sgd":
-            opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-        else:
-            opt = torch.optim.Adam(model.parameters(), lr=lr)
-        history = fit(
-            model,
-            data,
-            optimizer=opt,
-            epochs=math.ceil(steps / (n // batch_size)),
-            batch_size=batch_size,
-            drop_last=True,
-            evaluate=False,
-            stop=lambda t, _loss: t == steps - 1,
-            seed=seed,
-            loss_fn=loss_fn,
-            device="cpu",
-            progress=False,
-        )
-        final = math.inf
-        if not history.diverged:
-            with torch.no_grad():
-                final = float(loss_fn(model.eval()(X), y))
-        scores.append(final if math.isfinite(final) else math.inf)
+    with torch_threads(1):  # the checks in fit too: one thread is faster on these sizes
+        for lr in grid.tolist():
+            model = model_fn() if model_fn is not None else mlp(X.shape[1], hidden, n_classes, seed)
+            if optimizer == "sgd":
+                opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+            else:
+                opt = torch.optim.Adam(model.parameters(), lr=lr)
+            history = fit(
+                model,
+                data,
+                optimizer=opt,
+                epochs=math.ceil(steps / (n // batch_size)),
+                batch_size=batch_size,
+                drop_last=True,
+                evaluate=False,
+                stop=lambda t, _loss: t == steps - 1,
+                seed=seed,
+                loss_fn=loss_fn,
+                device="cpu",
+                progress=False,
+            )
+            final = math.inf
+            if not history.diverged:
+                with torch.no_grad():
+                    final = float(loss_fn(model.eval()(X), y))
+            scores.append(final if math.isfinite(final) else math.inf)
     return NaiveSweep(grid, np.asarray(scores), steps, steps * len(grid))
 
 
