@@ -44,6 +44,7 @@ from .training import (
 )
 from .validation import (
     as_array,
+    as_bool,
     as_callable,
     as_choice,
     as_int,
@@ -588,7 +589,7 @@ def good_band(
     if not np.any(np.isfinite(y)):
         raise fail("scores", "finite for at least one LR (every run diverged?)", y.tolist())
     tolerance = as_real("tolerance", tolerance, low=0.0)
-    sign = 1.0 if higher_is_better else -1.0
+    sign = 1.0 if as_bool("higher_is_better", higher_is_better) else -1.0
     g = np.where(np.isfinite(y), sign * y, -math.inf)  # higher is better from here on
     i_best = int(np.argmax(g))
     level = g[i_best] - tolerance

@@ -428,6 +428,8 @@ def test_good_band_losses_nan_and_edges():
     # a diverged neighbour ends the band at the last good grid point
     b2 = good_band(lrs, [0.5, 0.6, 0.9, 0.9, np.nan, 0.9, 0.9], 0.01)
     assert b2.hi == pytest.approx(lrs[3]) and b2.lo < lrs[2]
+    with pytest.raises(ValueError, match="^higher_is_better must be True or False"):
+        good_band(lrs, loss, 0.1, higher_is_better="no")
     edge = good_band(lrs, np.linspace(0.9, 0.5, 7), 0.2)
     assert edge.clipped and edge.lo == lrs[0]
 
@@ -440,6 +442,7 @@ def test_good_band_losses_nan_and_edges():
         ([0.1, 1.0], [np.nan, np.nan], 0.1, "finite"),
         ([0.1, 1.0], [1.0, 2.0], -1, "tolerance"),
         ([-0.1, 1.0], [1.0, 2.0], 0.1, "positive"),
+        ([0.1, 1.0], [1.0, 2.0, 3.0], 0.1, "same length"),
     ],
 )
 def test_good_band_bad_input(lrs, scores, tol, word):
