@@ -93,10 +93,6 @@ def _beta(beta: Any) -> float:
     return as_real("beta", beta, low=0.0, high=1.0, high_open=True)
 
 
-def _factor(diverge_factor: Any) -> float:
-    return as_real("diverge_factor", diverge_factor, low=1.0, low_open=True, finite=False)
-
-
 # ----------------------------------------------------------------------------- the sweep
 
 
@@ -188,7 +184,10 @@ class DivergenceStop:
     """
 
     def __init__(self, beta: float = 0.98, diverge_factor: float = 4.0) -> None:
-        self.beta, self.diverge_factor = _beta(beta), _factor(diverge_factor)
+        self.beta = _beta(beta)
+        self.diverge_factor = as_real(
+            "diverge_factor", diverge_factor, low=1.0, low_open=True, finite=False
+        )
         self._average = _MovingAverage(self.beta)
         self.best = math.inf
         self.smoothed: list[float] = []
@@ -320,7 +319,9 @@ class RangeTest:
         """Every rule's suggestion."""
         return {rule: self.suggest(rule, skip_start=skip_start) for rule in SUGGESTION_RULES}
 
-    def plot(self, ax=None, *, rule: Rule | None = "valley", raw: bool = True, skip_start: int = 0):
+    def plot(
+        self, ax: Any = None, *, rule: Rule | None = "valley", raw: bool = True, skip_start: int = 0
+    ) -> Any:
         """Loss against LR (log axis), smoothed and raw, with a rule's suggestion marked."""
         from .plotting import plot_lr_vs_loss
 
