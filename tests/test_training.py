@@ -170,17 +170,21 @@ class Reg:
     y_train = X_train @ torch.tensor([[1.0], [2.0], [-1.0]])
 
 
-def test_fit_catches_divergence():
+def _fit_reg(lr, epochs):
     net = mlp(3, 8, 1, seed=0)
-    h = fit(
+    return fit(
         net,
         Reg(),
-        optimizer=_sgd(10.0),
-        epochs=50,
+        optimizer=_sgd(lr),
+        epochs=epochs,
         batch_size=16,
         loss_fn=torch.nn.MSELoss(),
         progress=False,
     )
+
+
+def test_fit_catches_divergence():
+    h = _fit_reg(10.0, 50)
     assert h.diverged and h.diverged_at is not None
     assert not math.isfinite(h.step_loss[h.diverged_at])
     assert len(h.lrs) == h.diverged_at + 1 < 50 * h.steps_per_epoch
@@ -198,16 +202,7 @@ def test_fit_max_loss_flags_a_finite_blowup(digits):
 
 
 def test_fit_regression_has_no_accuracy():
-    net = mlp(3, 8, 1, seed=0)
-    h = fit(
-        net,
-        Reg(),
-        optimizer=_sgd(0.05),
-        epochs=20,
-        batch_size=16,
-        loss_fn=torch.nn.MSELoss(),
-        progress=False,
-    )
+    h = _fit_reg(0.05, 20)
     assert math.isnan(h.train_acc[-1]) and math.isnan(h.val_loss[-1])
     assert h.train_loss[-1] < 0.5 * h.train_loss[0]
 
