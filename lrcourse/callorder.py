@@ -3,11 +3,11 @@
 Chapter 2's tools. The loop's order and frequency are switches, so a mistake can be *run*
 and its LR trace compared with the intended one:
 
-* :func:`run_loop`: a training loop like :func:`lrcourse.fit` whose call order
+* :func:`run_loop`: :func:`lrcourse.fit`, the course's one training loop, whose call order
   (``"optimizer_first"`` / ``"scheduler_first"``), stepping frequency (``"epoch"`` /
-  ``"batch"``) and number of scheduler steps taken before training (``prestep``: a plotting
-  cell that stepped the same scheduler) can be chosen. It records the LR each
-  ``optimizer.step()`` actually used and every warning torch raised.
+  ``"batch"``) and scheduler steps taken before training (``prestep``: a plotting cell that
+  stepped the same scheduler) are options; ``run_loop`` also records every warning torch
+  raised, instead of showing it. The mistakes perturb the loop every chapter trains with.
 * :func:`record_lrs`: the same loop on a tiny model, for the LR trace alone.
 * :func:`intended_lrs`: the trace the schedule was meant to give, from
   :func:`lrcourse.lr_curve`, optionally entered ``offset`` scheduler steps late.

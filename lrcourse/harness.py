@@ -21,7 +21,7 @@ from .training import (
     ScheduleSpec,
     StepPer,
     SupervisedData,
-    check_model_and_data,
+    check_data,
     fit,
     progress_enabled,
 )
@@ -71,7 +71,7 @@ def train_classifier(
     momentum = as_real("momentum", momentum, low=0)
     weight_decay = as_real("weight_decay", weight_decay, low=0)
     seed = as_int("seed", seed, low=0)
-    check_model_and_data(model if isinstance(model, nn.Module) else nn.Identity(), data)
+    check_data(data)
     if isinstance(model, nn.Module):
         net = model
     elif as_choice("model", model, ("mlp", "cnn")) == "mlp":

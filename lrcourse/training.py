@@ -9,7 +9,7 @@
   non-finite loss) is caught, not raised; a ``stop(step, loss)`` hook ends training early
   (the range test's divergence stop).
 * :func:`resolve_optimizer`, :func:`scheduler_from_spec`, :func:`check_optimizer`,
-  :func:`check_model_and_data`: the wiring checks every loop of the package shares.
+  :func:`check_data`: the wiring checks every loop of the package shares.
 
 The streaming loop (:func:`run_online`) and the experiment harness (:func:`train_classifier`,
 :func:`compare`) live in :mod:`lrcourse.online` and :mod:`lrcourse.harness`.
@@ -37,7 +37,7 @@ __all__ = [
     "ArrayLR",
     "History",
     "ScheduleSpec",
-    "check_model_and_data",
+    "check_data",
     "check_optimizer",
     "device",
     "fit",
@@ -284,15 +284,13 @@ def _check_finite(name: str, t: torch.Tensor) -> None:
         )
 
 
-def check_model_and_data(model: Any, data: Any) -> bool:
-    """Refuse a non-module ``model`` or ``data`` without matching, finite train tensors.
+def check_data(data: Any) -> bool:
+    """Refuse ``data`` without matching, finite train tensors ``X_train``, ``y_train``.
 
     NaN or inf in ``data.X_train`` (``y_train``, ``X_val``, ``y_val``) would be reported as an
     LR that diverged: refused here, naming the tensor. Returns whether ``data`` also has a
     non-empty validation split.
     """
-    if not isinstance(model, nn.Module):
-        raise fail("model", "a torch.nn.Module", got=type(model).__name__)
     for attr in ("X_train", "y_train"):
         if not isinstance(getattr(data, attr, None), torch.Tensor):
             raise fail("data", f"an object with a tensor attribute {attr}", got=type(data).__name__)
@@ -545,7 +543,9 @@ def fit(
     values = None if metrics is None else as_array("metrics", metrics)
     if stop is not None and not callable(stop):
         raise fail("stop", "a callable stop(step, loss) -> bool or None", got=type(stop).__name__)
-    has_val = check_model_and_data(model, data)
+    if not isinstance(model, nn.Module):
+        raise fail("model", "a torch.nn.Module", got=type(model).__name__)
+    has_val = check_data(data)
     n = len(data.X_train)
     if drop_last and batch_size > n:
         raise fail("batch_size", f"at most the {n} training examples with drop_last", batch_size)
