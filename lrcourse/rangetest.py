@@ -37,7 +37,7 @@ from torch import nn
 from .training import (
     OptimizerLike,
     SupervisedData,
-    check_model_and_data,
+    check_data,
     fit,
     resolve_optimizer,
     torch_threads,
@@ -414,7 +414,9 @@ def lr_range_test(
     lrs = sweep_lrs(start_lr, end_lr, num_iter, mode)
     rule = DivergenceStop(beta, diverge_factor)
     with torch_threads(cpu_threads):  # the checks too: one thread is faster on these sizes
-        check_model_and_data(model, data)
+        if not isinstance(model, nn.Module):  # before its state is saved; fit checks the rest
+            raise fail("model", "a torch.nn.Module", got=type(model).__name__)
+        check_data(data)
         n = len(data.X_train)
         batch_size = as_int("batch_size", batch_size, low=1, high=n)
         seed = as_int("seed", seed, low=0)
@@ -676,7 +678,7 @@ def naive_lr_sweep(
     grid = _lr_grid(lrs, increasing=False)
     steps = as_int("steps", steps, low=1)
     seed = as_int("seed", seed, low=0)
-    check_model_and_data(nn.Identity(), data)  # the data checks of fit, before data is read
+    check_data(data)
     n = len(data.X_train)
     batch_size = as_int("batch_size", batch_size, low=1, high=n)
     optimizer = as_choice("optimizer", optimizer, ("sgd", "adam"))

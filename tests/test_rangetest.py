@@ -194,6 +194,8 @@ def test_an_optimizer_on_another_model_is_refused_and_nothing_trains(digits):
         assert torch.equal(v, before[k])
     with pytest.raises(ValueError, match="optimizer"):  # a factory that ignores its params
         lr_range_test(model, digits, lambda _p: wrong, num_iter=10)
+    with pytest.raises(ValueError, match="^model must be a torch.nn.Module, got str"):
+        lr_range_test("mlp", digits, wrong, num_iter=10)
 
 
 def test_range_test_accepts_numpy_and_torch_scalars(digits):
