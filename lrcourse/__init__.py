@@ -59,21 +59,9 @@ from .landscape import (
     stability_limit,
 )
 from .models import TinyTransformer, mlp, sequence_cross_entropy, small_cnn, tiny_transformer
-from .training import (
-    Comparison,
-    History,
-    OnlineHistory,
-    compare,
-    device,
-    fit,
-    run_online,
-    scaled,
-    scheduler_from_spec,
-    torch_threads,
-    train_classifier,
-)
-
-from .finder import SUGGESTION_RULES, RangeTest, lr_range_test, sweep_lrs
+from .training import History, device, fit, scaled, scheduler_from_spec, torch_threads
+from .online import OnlineHistory, run_online
+from .harness import Comparison, compare, train_classifier
 
 # --- chapter helpers (one line each) ---
 from .callorder import (
@@ -134,17 +122,21 @@ from .cyclic import (  # ch07
     trace_schedule,
 )
 from .combined import CooldownBranches, branch_cooldowns, naive_product  # ch08
-from .rangetest_tools import (  # ch09
+from .rangetest import (  # ch09: the range test
+    SUGGESTION_RULES,
     Band,
     NaiveSweep,
+    RangeTest,
     RangeTestExplorer,
     explore_range_test,
     good_band,
+    lr_range_test,
     naive_lr_sweep,
     plot_rules,
     restop,
     smooth_losses,
     smoothing_lag,
+    sweep_lrs,
     synthetic_range_test,
 )
 

@@ -13,28 +13,20 @@ r"""Combined schedules: the naive product of factors, and warmup-stable-decay br
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import torch
 
 from .data import TeacherStudentStream
+from .online import OnlineHistory, online_history, sgd_stream
 from .schedules import COMBINABLE, lr_curve, warmup_stable_decay
-from .training import OnlineHistory, torch_threads
+from .training import torch_threads
+from .validation import as_choice, as_int, as_int_list, as_real, fail
 
 __all__ = ["CooldownBranches", "branch_cooldowns", "naive_product"]
-
-
-def _positive_real(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return float(value)
 
 
 def naive_product(
@@ -52,26 +44,22 @@ def naive_product(
     ...                ("ExponentialLR", {"gamma": 0.5})], 4, lr=1.0)
     array([0.5  , 0.25 , 0.25 , 0.125])
     """
-    base = _positive_real("lr", lr)
-    if isinstance(schedulers, str | bytes) or not isinstance(schedulers, Sequence):
-        raise ValueError("schedulers must be a list of (name, kwargs) pairs")
-    if not schedulers:
-        raise ValueError("schedulers must hold at least one (name, kwargs) pair")
-    out = np.full(_steps("steps", steps), base)
+    base = as_real("lr", lr, low=0, low_open=True)
+    pairs = "a non-empty list of (name, kwargs) pairs"
+    if (
+        isinstance(schedulers, str | bytes)
+        or not isinstance(schedulers, Sequence)
+        or not schedulers
+    ):
+        raise fail("schedulers", pairs, schedulers)
+    out = np.full(as_int("steps", steps, low=1), base)
     for item in schedulers:
         if not (isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[1], dict)):
-            raise ValueError(f"schedulers must be (name, kwargs) pairs, got {item!r}")
+            raise fail("schedulers", pairs, item)
         name, kwargs = item
-        if name not in COMBINABLE:
-            raise ValueError(f"schedulers: {name!r} is not one of {list(COMBINABLE)}")
+        as_choice("schedulers", name, list(COMBINABLE))
         out *= lr_curve(name, len(out), lr=base, **kwargs) / base
     return out
-
-
-def _steps(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 @dataclass
@@ -110,44 +98,6 @@ class CooldownBranches:
         )
 
 
-def _sgd_steps(
-    task: TeacherStudentStream,
-    batches: Any,
-    w: torch.Tensor,
-    opt: torch.optim.Optimizer,
-    lrs: np.ndarray,
-) -> tuple[np.ndarray, torch.Tensor]:
-    """``len(lrs)`` SGD steps on the stream, exactly as :func:`lrcourse.run_online` takes them."""
-    batch_loss = np.empty(len(lrs))
-    weights = torch.empty(len(lrs), task.dim)
-    for t, value in enumerate(lrs):
-        opt.param_groups[0]["lr"] = value
-        x, y = next(batches)
-        opt.zero_grad(set_to_none=True)
-        loss = ((x @ w - y) ** 2).mean()
-        batch_loss[t] = loss.item()
-        loss.backward()
-        opt.step()
-        weights[t] = w.detach()
-    return batch_loss, weights
-
-
-def _history(
-    task: TeacherStudentStream, lrs: np.ndarray, batch_loss: np.ndarray, weights: torch.Tensor
-) -> OnlineHistory:
-    pop = ((weights.double() - task.teacher) ** 2).sum(1).numpy() + task.optimal_loss
-    bad = ~np.isfinite(pop)
-    diverged_at = int(np.argmax(bad)) - 1 if bad.any() else None
-    return OnlineHistory(
-        lrs=lrs,
-        batch_loss=batch_loss,
-        loss=pop,
-        optimal_loss=task.optimal_loss,
-        diverged=diverged_at is not None,
-        diverged_at=diverged_at,
-    )
-
-
 def branch_cooldowns(
     task: TeacherStudentStream,
     lr: float,
@@ -178,31 +128,28 @@ def branch_cooldowns(
         ({250: 200, 500: 400, 1000: 800}, 1150, 1750)
     """
     if not isinstance(task, TeacherStudentStream):
-        raise ValueError(f"task must be a TeacherStudentStream, got {type(task).__name__}")
-    base = _positive_real("lr", lr)
+        raise fail("task", "a TeacherStudentStream", got=type(task).__name__)
+    base = as_real("lr", lr, low=0, low_open=True)
     if isinstance(budgets, str | bytes) or not isinstance(budgets, Sequence) or not budgets:
-        raise ValueError(f"budgets must be a non-empty list of step counts, got {budgets!r}")
-    budget_list = sorted({_steps("budgets", b) for b in budgets})
-    if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, Integral):
-        raise ValueError(f"warmup_steps must be an integer >= 0, got {warmup_steps!r}")
-    if warmup_steps < 0:
-        raise ValueError(f"warmup_steps must be an integer >= 0, got {warmup_steps!r}")
-    if isinstance(decay_fraction, bool) or not isinstance(decay_fraction, Real):
-        raise ValueError(f"decay_fraction must be a number in (0, 1), got {decay_fraction!r}")
-    if not 0 < decay_fraction < 1:
-        raise ValueError(f"decay_fraction must be in (0, 1), got {decay_fraction!r}")
-    if cooldown not in ("linear", "1-sqrt"):
-        raise ValueError(f"cooldown must be 'linear' or '1-sqrt', got {cooldown!r}")
-    if isinstance(momentum, bool) or not isinstance(momentum, Real) or not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        raise fail("budgets", "a non-empty list of step counts", budgets)
+    budget_list = sorted(set(as_int_list("budgets", budgets, low=1)))
+    warmup_steps = as_int("warmup_steps", warmup_steps, low=0)
+    decay_fraction = as_real(
+        "decay_fraction", decay_fraction, low=0, high=1, low_open=True, high_open=True
+    )
+    as_choice("cooldown", cooldown, ("linear", "1-sqrt"))
+    momentum = as_real("momentum", momentum, low=0, high=1, high_open=True)
 
     decay = {b: max(1, round(decay_fraction * b)) for b in budget_list}
     starts = {b: b - decay[b] for b in budget_list}
     for b in budget_list:
         if starts[b] < warmup_steps:
-            raise ValueError(
-                f"budgets: {b} leaves its cooldown ({decay[b]} steps) no room after "
-                f"warmup_steps={warmup_steps}; use budgets >= warmup_steps / (1 - decay_fraction)"
+            raise fail(
+                "budgets",
+                "step counts >= warmup_steps / (1 - decay_fraction)",
+                b,
+                hint=f"its cooldown ({decay[b]} steps) has no room after "
+                f"warmup_steps={warmup_steps}",
             )
     schedules = {
         b: base * warmup_stable_decay(warmup_steps, b, decay[b], cooldown=cooldown)(np.arange(b))
@@ -222,7 +169,14 @@ def branch_cooldowns(
         losses, weights = [], []
         done = 0
         for s in sorted(set(starts.values())):
-            bl, ws = _sgd_steps(task, batches, w, opt, stable_lrs[done:s])
+            _, bl, ws = sgd_stream(task, batches, w, opt, stable_lrs[done:s])
+            if len(ws) < len(bl):
+                raise fail(
+                    "lr",
+                    "an LR the stable phase trains with",
+                    base,
+                    hint=f"the loss became non-finite at step {done + len(ws)}",
+                )
             losses.append(bl)
             weights.append(ws)
             done = s
@@ -240,14 +194,15 @@ def branch_cooldowns(
             stream = task.batches()
             for _ in range(s):  # the data loader resumes where the checkpoint left it
                 next(stream)
-            bl, ws = _sgd_steps(task, stream, wb, ob, schedules[b][s:])
-            runs[b] = _history(
+            _, bl, ws = sgd_stream(task, stream, wb, ob, schedules[b][s:])
+            runs[b] = online_history(
                 task,
-                schedules[b],
+                schedules[b][: s + len(bl)],
                 np.concatenate([stable_loss[:s], bl]),
                 torch.cat([stable_weights[: s + 1], ws]),
+                steps=b,
             )
-    stable = _history(task, stable_lrs.copy(), stable_loss, stable_weights)
+    stable = online_history(task, stable_lrs.copy(), stable_loss, stable_weights)
     return CooldownBranches(
         runs=runs,
         stable=stable,

@@ -20,6 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
+from .validation import as_real
+
 __all__ = [
     "HOUSE_COLORS",
     "HOUSE_RC",
@@ -347,25 +349,12 @@ def plot_curves(
 # ----------------------------------------------------------------------------- losses
 
 
-def _ema(values: np.ndarray, beta: float) -> np.ndarray:
-    """Bias-corrected exponential moving average: s_k = beta s_{k-1} + (1 - beta) v_k.
+def _smoothed(values: np.ndarray, smooth: float) -> np.ndarray:
+    """``values`` through the range test's moving average (:func:`lrcourse.smooth_losses`),
+    non-finite values skipped (NaN there); unchanged if ``smooth`` is 0."""
+    from .rangetest import smooth_losses
 
-    Non-finite values are skipped (their output is NaN) so one bad point does not poison the rest.
-    """
-    out = np.full(values.shape, np.nan)
-    avg, n = 0.0, 0
-    for k, v in enumerate(values):
-        if not math.isfinite(v):
-            continue
-        avg = beta * avg + (1 - beta) * v
-        n += 1
-        out[k] = avg / (1 - beta**n)
-    return out
-
-
-def _check_smooth(smooth: float) -> None:
-    if not isinstance(smooth, numbers.Real) or isinstance(smooth, bool) or not 0 <= smooth < 1:
-        raise ValueError(f"smooth must be a number in [0, 1), got {smooth!r}")
+    return smooth_losses(values, smooth, nonfinite="skip") if smooth else values
 
 
 def _extract(history: Any, key: str, what: str) -> np.ndarray:
@@ -394,7 +383,8 @@ def plot_losses(
 
     ``histories`` is one loss array, one history (a mapping or object holding the losses under
     ``key``), a list of them (labelled ``run 0``, ``run 1``, ...), or a dict ``label -> array or
-    history``. ``smooth`` in [0, 1) draws the bias-corrected moving average
+    history``. ``smooth`` in [0, 1) draws the range test's bias-corrected moving average
+    (:func:`lrcourse.smooth_losses` with ``beta=smooth``, non-finite losses skipped)
     :math:`s_k = \beta s_{k-1} + (1-\beta) v_k`, :math:`\hat s_k = s_k / (1-\beta^{k+1})`.
     NaN or infinite losses (a divergence) leave a gap; the y axis is log by default.
 
@@ -403,7 +393,7 @@ def plot_losses(
         lc.plot_losses({"constant": losses_a, "cosine": losses_b}, smooth=0.9)
     """
     _check_ax(ax)
-    _check_smooth(smooth)
+    smooth = as_real("smooth", smooth, low=0.0, high=1.0, high_open=True)
     _check_steps_per_epoch(steps_per_epoch)
     if not isinstance(key, str):
         raise ValueError(f"key must be a str, got {type(key).__name__}")
@@ -420,7 +410,7 @@ def plot_losses(
             x = np.arange(losses.size, dtype=float)
             if steps_per_epoch is not None:
                 x = x / steps_per_epoch
-            y = _ema(losses, smooth) if smooth else losses
+            y = _smoothed(losses, smooth)
             ax.plot(x, np.where(np.isfinite(y), y, np.nan), label=label, **line_kw)
         style_axes(
             ax,
@@ -455,7 +445,7 @@ def plot_lr_vs_loss(
         lc.plot_lr_vs_loss(result.lrs, result.losses, smooth=0.05, suggested_lr=3e-2)
     """
     _check_ax(ax)
-    _check_smooth(smooth)
+    smooth = as_real("smooth", smooth, low=0.0, high=1.0, high_open=True)
     x = _as_1d(lrs, "lrs")
     y = _as_1d(losses, "losses")
     if x.shape != y.shape:
@@ -464,7 +454,7 @@ def plot_lr_vs_loss(
         raise ValueError("lrs must all be positive and finite (they go on a log axis)")
     if suggested_lr is not None and not _is_positive_number(suggested_lr):
         raise ValueError(f"suggested_lr must be a positive number or None, got {suggested_lr!r}")
-    y = _ema(y, smooth) if smooth else y
+    y = _smoothed(y, smooth)
     y = np.where(np.isfinite(y), y, np.nan)
 
     with house_style():

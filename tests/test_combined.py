@@ -143,3 +143,16 @@ def test_branch_rejects_bad_input(task):
         branch_cooldowns(task, 0.05, [100], cooldown="cosine")
     with pytest.raises(ValueError, match="momentum"):
         branch_cooldowns(task, 0.05, [100], momentum=1.0)
+
+
+def test_branch_refuses_a_stable_lr_that_diverges_and_takes_numpy_scalars(task):
+    with pytest.raises(ValueError, match=r"lr must be an LR the stable phase trains with.*step"):
+        branch_cooldowns(task, 5.0, [100])
+    a = branch_cooldowns(task, np.float64(0.05), [np.int64(100)], warmup_steps=np.int64(10))
+    b = branch_cooldowns(task, 0.05, [100], warmup_steps=10)
+    np.testing.assert_array_equal(a.runs[100].loss, b.runs[100].loss)
+
+
+def test_naive_product_suggests_a_misspelt_name():
+    with pytest.raises(ValueError, match="did you mean 'StepLR'"):
+        naive_product([("StepLr", {"step_size": 2})], 4)

@@ -55,7 +55,7 @@ def test_sweep_lrs_nonsense():
         lc.check_sweep_lrs(np.ones((10, 10)))
     with pytest.raises(ValueError):
         lc.check_sweep_lrs([0.1, np.nan])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^end_lr must be > start_lr \(1\)"):
         lc.check_sweep_lrs([0.1, 1.0], start_lr=1.0, end_lr=0.1, num_iter=2)
 
 
@@ -97,14 +97,16 @@ def test_rule_suggestion_mistakes(capsys):
 
 
 def test_rule_suggestion_nonsense():
-    with pytest.raises(ValueError, match="rule"):
+    with pytest.raises(ValueError, match=r"^rule must be one of \['min_div_10', 'steepest'\]"):
         lc.check_rule_suggestion(0.01, "valley")
     with pytest.raises(TypeError):
         lc.check_rule_suggestion("0.01")
     with pytest.raises(ValueError):
         lc.check_rule_suggestion(float("nan"))
-    with pytest.raises(ValueError, match="seed"):
+    with pytest.raises(ValueError, match="^seed must be an integer >= 0"):
         lc.check_rule_suggestion(0.01, seed=-1)
+    right = lc.synthetic_range_test(3).suggest("min_div_10")
+    assert lc.check_rule_suggestion(np.float64(right), seed=np.int64(3))  # numpy scalars
 
 
 # ----------------------------------------------------------------------------- lag
@@ -132,9 +134,9 @@ def test_smoothing_lag_answers(capsys):
 def test_smoothing_lag_nonsense():
     with pytest.raises(TypeError):
         lc.check_smoothing_lag([3.96])
-    with pytest.raises(ValueError, match="beta"):
+    with pytest.raises(ValueError, match=r"^beta must be a finite number in \(0, 1\)"):
         lc.check_smoothing_lag(1.0, beta=1.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^num_iter must be an integer >= 2"):
         lc.check_smoothing_lag(1.0, num_iter=1)
 
 
@@ -166,10 +168,10 @@ def test_range_test_settings_lag_and_band(capsys, monkeypatch):
 
 
 def test_range_test_settings_nonsense():
-    with pytest.raises(ValueError, match="beta"):
+    with pytest.raises(ValueError, match="^beta must be"):
         lc.check_range_test_settings(num_iter=200, beta=1.5)
-    with pytest.raises(ValueError, match="rule"):
-        lc.check_range_test_settings(num_iter=200, beta=0.9, rule="median")
+    with pytest.raises(ValueError, match="did you mean 'valley'"):
+        lc.check_range_test_settings(num_iter=200, beta=0.9, rule="Valley")
     with pytest.raises(ValueError):
         lc.check_range_test_settings(num_iter=200.5, beta=0.9)
     with pytest.raises(TypeError):

@@ -73,6 +73,73 @@ def test_scheduler_from_spec_kinds():
         lc.scheduler_from_spec("StepLR", lc.make_optimizer())
     with pytest.raises(ValueError, match="array"):
         lc.scheduler_from_spec(np.array([0.1, np.nan]), lc.make_optimizer())
+    with pytest.raises(ValueError, match=r"schedule must be a \(name, kwargs\) pair"):
+        lc.scheduler_from_spec(("StepLR", [3]), lc.make_optimizer())
+
+
+def test_a_list_spec_works_like_the_tuple(small_data):
+    common = {"lr": 0.1, "epochs": 3, "batch_size": 64, "progress": False}
+    a = lc.train_classifier(small_data, schedule=("StepLR", {"step_size": 1}), **common)
+    b = lc.train_classifier(small_data, schedule=["StepLR", {"step_size": 1}], **common)
+    assert a.lrs == b.lrs and a.step_loss == b.step_loss and a.lrs[-1] < a.lrs[0]
+
+
+def _message(call):
+    with pytest.raises((ValueError, TypeError)) as err:
+        call()
+    return str(err.value)
+
+
+def _entry_points(spec, small_data):
+    """The same spec through every function that takes one."""
+    net = lc.mlp(20, 8, 4, seed=0)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    args = {"epochs": 1, "batch_size": 64, "progress": False}
+    return {
+        "scheduler_from_spec": lambda: lc.scheduler_from_spec(spec, lc.make_optimizer()),
+        "fit": lambda: lc.fit(net, small_data, optimizer=opt, scheduler=spec, **args),
+        "train_classifier": lambda: lc.train_classifier(small_data, lr=0.1, schedule=spec, **args),
+    }
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [("StepLr", {"step_size": 2}), ("StepLR", {}), ["StepLR", {"step_size": 2, "gama": 0.5}]],
+)
+def test_a_bad_spec_gets_make_schedulers_message_from_every_entry_point(spec, small_data):
+    expected = _message(lambda: lc.make_scheduler(spec[0], lc.make_optimizer(), **spec[1]))
+    for name, call in _entry_points(spec, small_data).items():
+        assert _message(call) == expected, name
+
+
+@pytest.mark.xfail(
+    strict=True, reason="make_scheduler validates like lr_curve once the schedules branch lands"
+)
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ("ExponentialLR", {"gamma": -1.0}),
+        ("StepLR", {"step_size": 0}),
+        ("CosineAnnealingLR", {"T_max": 0}),
+    ],
+)
+def test_a_bad_spec_gets_lr_curves_message_before_torch_sees_it(spec, small_data):
+    expected = _message(lambda: lc.lr_curve(spec[0], 5, **spec[1]))
+    for name, call in _entry_points(spec, small_data).items():
+        assert _message(call) == expected, name
+
+
+def test_train_classifier_accepts_numpy_scalars(small_data):
+    a = lc.train_classifier(
+        small_data,
+        lr=np.float64(0.1),
+        epochs=np.int64(2),
+        progress=False,
+        batch_size=np.int64(64),
+        seed=np.int64(1),
+    )
+    b = lc.train_classifier(small_data, lr=0.1, epochs=2, progress=False, batch_size=64, seed=1)
+    assert a.step_loss == b.step_loss
 
 
 def test_per_epoch_schedule_is_held_for_a_whole_epoch(small_data):
@@ -141,9 +208,11 @@ def test_train_classifier_cnn_on_digits():
     [
         ({"lr": 0.0}, "lr"),
         ({"lr": math.inf}, "lr"),
-        ({"model": "resnet"}, "model"),
+        ({"model": "resnet"}, "model must be one of"),
         ({"model": "cnn"}, "cnn"),
-        ({"optimizer": "lbfgs"}, "optimizer"),
+        ({"optimizer": "lbfgs"}, "optimizer must be one of"),
+        ({"optimizer": "adm"}, "did you mean 'adam'"),
+        ({"momentum": -0.1}, "momentum must be"),
     ],
 )
 def test_train_classifier_bad_input(small_data, kwargs, word):
@@ -172,7 +241,10 @@ def test_compare_tables_and_statistics():
     assert table.mean("a", "loss") == pytest.approx(va.mean())
     assert table.spread("a", "loss") == pytest.approx(np.std(va, ddof=1))
     assert table.wins("a", "b", "loss") == 3 and table.wins("b", "a", "loss") == 0
-    assert table.best("loss") == "a" and table.best("acc", lower_is_better=False) == "a"
+    assert table.best("loss") == "a" and table.best("acc") == "a"  # accuracy: higher is better
+    assert table.wins("a", "b", "acc") == 3 and table.wins("b", "a", "acc") == 0
+    assert table.best("acc", lower_is_better=True) == "b"  # an explicit flag still wins
+    assert table.wins("b", "a", "acc", lower_is_better=True) == 3
     assert len(table.rows()) == 6 and {r["seed"] for r in table.rows()} == {0, 1, 2}
     summary = table.summary()
     assert summary[1]["config"] == "b" and summary[1]["loss"] == pytest.approx(vb.mean())
@@ -192,7 +264,7 @@ def test_compare_with_histories_reports_divergence_as_nan(small_data):
     )
     assert np.all(table.values("huge", "diverged") == 1.0)
     assert np.all(np.isnan(table.values("huge", "val_acc")))
-    assert table.best("val_acc", lower_is_better=False) == "fine"
+    assert table.best("val_acc") == "fine"  # higher is better, and a diverged run never wins
     assert isinstance(table.runs["fine"][0], lc.History)
 
 

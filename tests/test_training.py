@@ -1,4 +1,4 @@
-"""lrcourse.training: the device switch, fit() and run_online()."""
+"""lrcourse.training: the device switch, the one loop fit() and its wiring checks."""
 
 from __future__ import annotations
 
@@ -9,9 +9,19 @@ import pytest
 import torch
 from torch.optim.lr_scheduler import CosineAnnealingLR, ReduceLROnPlateau, StepLR
 
-from lrcourse.data import load_digits_data, teacher_student_stream
+from lrcourse.data import load_digits_data
 from lrcourse.models import mlp
-from lrcourse.training import device, fit, run_online, scaled, torch_threads
+from lrcourse.training import (
+    ArrayLR,
+    check_optimizer,
+    device,
+    fit,
+    resolve_optimizer,
+    scaled,
+    scheduler_from_spec,
+    torch_threads,
+)
+from lrcourse.validation import ParameterError
 
 
 @pytest.fixture(scope="module")
@@ -160,17 +170,21 @@ class Reg:
     y_train = X_train @ torch.tensor([[1.0], [2.0], [-1.0]])
 
 
-def test_fit_catches_divergence():
+def _fit_reg(lr, epochs):
     net = mlp(3, 8, 1, seed=0)
-    h = fit(
+    return fit(
         net,
         Reg(),
-        optimizer=_sgd(10.0),
-        epochs=50,
+        optimizer=_sgd(lr),
+        epochs=epochs,
         batch_size=16,
         loss_fn=torch.nn.MSELoss(),
         progress=False,
     )
+
+
+def test_fit_catches_divergence():
+    h = _fit_reg(10.0, 50)
     assert h.diverged and h.diverged_at is not None
     assert not math.isfinite(h.step_loss[h.diverged_at])
     assert len(h.lrs) == h.diverged_at + 1 < 50 * h.steps_per_epoch
@@ -188,16 +202,7 @@ def test_fit_max_loss_flags_a_finite_blowup(digits):
 
 
 def test_fit_regression_has_no_accuracy():
-    net = mlp(3, 8, 1, seed=0)
-    h = fit(
-        net,
-        Reg(),
-        optimizer=_sgd(0.05),
-        epochs=20,
-        batch_size=16,
-        loss_fn=torch.nn.MSELoss(),
-        progress=False,
-    )
+    h = _fit_reg(0.05, 20)
     assert math.isnan(h.train_acc[-1]) and math.isnan(h.val_loss[-1])
     assert h.train_loss[-1] < 0.5 * h.train_loss[0]
 
@@ -238,73 +243,207 @@ def test_fit_bad_input(digits):
         fit("net", digits, **good)
 
 
-# ----------------------------------------------------------------------------- run_online
+# ------------------------------------------------------------------------ the scheduler's place
 
 
-@pytest.fixture(scope="module")
-def task():
-    return teacher_student_stream(dim=20, batch_size=20, noise=1.0, seed=0)
+class Tiny:
+    """Six examples, two classes: three batches of two per epoch."""
+
+    X_train = torch.randn(6, 3, generator=torch.Generator().manual_seed(0))
+    y_train = torch.tensor([0, 1, 0, 1, 1, 0])
 
 
-def test_online_shapes_and_start(task):
-    h = run_online(task, 0.01, steps=50)
-    assert h.lrs.shape == h.batch_loss.shape == (50,)
-    assert h.loss.shape == (51,)
-    assert h.loss[0] == pytest.approx(float((task.teacher**2).sum()) + 1.0)
-    assert h.optimal_loss == 1.0 and np.all(h.excess > 0)
-    assert np.all(h.lrs == 0.01)
+def _tiny_fit(**kw):
+    net = torch.nn.Linear(3, 2)
+    opt = torch.optim.SGD(net.parameters(), lr=1.0)
+    kw.setdefault("epochs", 2)
+    return fit(
+        net,
+        Tiny(),
+        optimizer=opt,
+        scheduler=StepLR(opt, step_size=1, gamma=0.5),
+        batch_size=2,
+        progress=False,
+        **kw,
+    )
 
 
-def test_online_deterministic(task):
-    a = run_online(task, np.linspace(0.05, 0.0, 200))
-    b = run_online(task, np.linspace(0.05, 0.0, 200))
-    np.testing.assert_array_equal(a.loss, b.loss)
-    other = teacher_student_stream(dim=20, batch_size=20, noise=1.0, seed=1)
-    assert not np.array_equal(a.loss, run_online(other, np.linspace(0.05, 0.0, 200)).loss)
+@pytest.mark.filterwarnings("ignore:Detected call")
+@pytest.mark.parametrize(
+    ("kw", "lrs", "calls"),
+    [
+        ({}, [1, 1, 1, 0.5, 0.5, 0.5], 2),
+        ({"order": "scheduler_first"}, [0.5, 0.5, 0.5, 0.25, 0.25, 0.25], 2),
+        ({"step_per": "batch"}, [1, 0.5, 0.25, 0.125, 0.0625, 0.03125], 6),
+        ({"step_per": "batch", "order": "scheduler_first"}, [0.5 ** (t + 1) for t in range(6)], 6),
+        ({"prestep": 2}, [0.25, 0.25, 0.25, 0.125, 0.125, 0.125], 4),
+    ],
+)
+def test_fit_places_the_scheduler_by_hand(kw, lrs, calls):
+    h = _tiny_fit(**kw)
+    assert h.lrs == lrs and h.scheduler_calls == calls
 
 
-def test_online_array_and_scheduler_agree(task):
-    k = np.arange(300)
-    arr = 0.05 * 0.1 ** (k // 100)
-    a = run_online(task, arr)
-    b = run_online(task, lambda o: StepLR(o, step_size=100, gamma=0.1), steps=300, lr=0.05)
-    np.testing.assert_allclose(a.lrs, b.lrs, rtol=1e-12)
-    np.testing.assert_allclose(a.loss, b.loss, rtol=1e-5)
+def test_fit_plateau_on_given_metrics_and_refused_before_measuring():
+    net = torch.nn.Linear(3, 2)
+    plateau = lambda o: ReduceLROnPlateau(o, factor=0.5, patience=0)  # noqa: E731
+    h = fit(
+        net,
+        Tiny(),
+        optimizer=_sgd(1.0),
+        scheduler=plateau,
+        epochs=3,
+        batch_size=2,
+        metrics=[1.0, 2.0, 3.0],
+        progress=False,
+    )
+    assert h.lrs[::3] == [1.0, 1.0, 0.5]  # 2.0 did not improve on 1.0
+    with pytest.raises(ParameterError, match="metrics must be given"):
+        fit(
+            net,
+            Tiny(),
+            optimizer=_sgd(1.0),
+            scheduler=plateau,
+            epochs=1,
+            batch_size=2,
+            prestep=1,
+            progress=False,
+        )
+    with pytest.raises(ParameterError, match="metrics must be one value per"):
+        fit(
+            net,
+            Tiny(),
+            optimizer=_sgd(1.0),
+            scheduler=plateau,
+            epochs=3,
+            batch_size=2,
+            metrics=[1.0],
+            progress=False,
+        )
 
 
-def test_online_floor_scales_with_lr_and_decay_beats_both(task):
-    hi, lo = run_online(task, 0.04, steps=1500), run_online(task, 0.01, steps=1500)
-    ratio = (hi.tail_loss(0.5) - 1.0) / (lo.tail_loss(0.5) - 1.0)
-    assert 3.0 < ratio < 5.5  # first order: proportional to the LR (4x)
-    # first-order formula lr * noise^2 * dim / batch_size = lr here
-    assert hi.tail_loss(0.5) - 1.0 == pytest.approx(0.04, rel=0.25)
-    crawl = run_online(task, 0.001, steps=1500)
-    decayed = run_online(task, 0.04 * 0.5 * (1 + np.cos(np.pi * np.arange(1500) / 1500)))
-    assert decayed.final_loss < hi.final_loss and decayed.final_loss < crawl.final_loss
-    assert crawl.loss[-1] < crawl.loss[-500]  # still falling: slow, not stuck
+def test_fit_stop_hook_gets_every_step_and_ends_training(digits):
+    seen = []
+
+    def stop(t, loss):
+        seen.append((t, loss))
+        return t == 6
+
+    full, _ = _fit(digits, epochs=1)
+    h, _ = _fit(digits, epochs=3, stop=stop)
+    assert h.stopped_at == 6 and len(h.lrs) == len(h.step_loss) == 7
+    assert [t for t, _ in seen] == list(range(7))
+    assert [v for _, v in seen] == h.step_loss == full.step_loss[:7]  # raw per-step losses
+    assert h.epochs_run == 0 and not h.diverged and "stopped after step 6" in repr(h)
 
 
-def test_online_divergence_caught(task):
-    h = run_online(task, 2.0, steps=500)
-    assert h.diverged and h.diverged_at is not None
-    assert h.final_loss == math.inf and h.tail_loss() == math.inf
-    assert np.isnan(h.lrs[h.diverged_at :]).all()
+def test_fit_array_schedule_is_exact_on_every_group_with_drop_last_and_no_evaluation(digits):
+    net = mlp(64, 8, 10, seed=0)
+    groups = [{"params": [p], "lr": 1.0 + i} for i, p in enumerate(net.parameters())]
+    opt = torch.optim.SGD(groups)
+    lrs = np.geomspace(1e-4, 0.3, 40) / 3  # values no base * factor reproduces bit for bit
+    seen = []
+    opt.register_step_pre_hook(lambda o, a, k: seen.append([g["lr"] for g in o.param_groups]))
+    h = fit(
+        net,
+        digits,
+        optimizer=opt,
+        scheduler=lrs,
+        step_per="batch",
+        epochs=3,
+        batch_size=100,
+        drop_last=True,
+        evaluate=False,
+        progress=False,
+    )
+    spe = len(digits.X_train) // 100
+    assert h.steps_per_epoch == spe and len(h.lrs) == 3 * spe < 40
+    assert h.lrs == lrs[: 3 * spe].tolist()
+    assert all(row == [lr] * len(groups) for row, lr in zip(seen, h.lrs, strict=True))
+    assert h.train_loss == [] and h.epochs_run == 0
 
 
-def test_online_bad_input(task):
-    with pytest.raises(ValueError, match="steps"):
-        run_online(task, [0.1, 0.1], steps=3)
-    with pytest.raises(ValueError, match="steps"):
-        run_online(task, 0.1)
-    with pytest.raises(ValueError, match="schedule"):
-        run_online(task, [0.1, -0.1])
-    with pytest.raises(ValueError, match="schedule"):
-        run_online(task, np.ones((2, 2)))
-    with pytest.raises(ValueError, match="lr"):
-        run_online(task, lambda o: StepLR(o, 1), steps=3)
-    with pytest.raises(ValueError, match="task"):
-        run_online("task", 0.1, steps=3)
-    with pytest.raises(ValueError, match="momentum"):
-        run_online(task, 0.1, steps=3, momentum=1.0)
-    with pytest.raises(ValueError, match="fraction"):
-        run_online(task, 0.1, steps=3).tail_loss(0)
+def test_array_lr_holds_its_last_value():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=5.0)
+    s = ArrayLR(opt, [0.3, 0.2])
+    out = []
+    for _ in range(4):
+        out.append(s.get_last_lr()[0])
+        opt.step()
+        s.step()
+    assert out == [0.3, 0.2, 0.2, 0.2]
+    with pytest.raises(ParameterError, match="schedule must be an array of numbers >= 0"):
+        ArrayLR(opt, [0.1, -0.1])
+
+
+# ----------------------------------------------------------------------------- wiring checks
+
+
+def test_a_scheduler_factory_on_another_optimizer_is_refused(digits):
+    stray = torch.optim.SGD(mlp(64, 8, 10, seed=1).parameters(), lr=0.1)
+    msg = "scheduler must be a scheduler on the optimizer that is trained"
+    with pytest.raises(ParameterError, match=msg):
+        _fit(digits, scheduler=lambda o: StepLR(stray, 1))
+    with pytest.raises(ParameterError, match=msg):
+        scheduler_from_spec(lambda o: StepLR(stray, 1), torch.optim.SGD(mlp(2, 2, 2).parameters()))
+
+
+def test_an_optimizer_on_another_model_is_refused(digits):
+    net = mlp(64, 8, 10, seed=0)
+    msg = "optimizer must be an optimizer on the model's parameters"
+    stray = torch.optim.SGD(mlp(64, 8, 10, seed=0).parameters(), lr=0.1)
+    with pytest.raises(ParameterError, match=msg):
+        check_optimizer(net, stray)
+    with pytest.raises(ParameterError, match=msg):  # a factory ignoring its parameters
+        resolve_optimizer(net, lambda p: stray)
+    with pytest.raises(ParameterError, match="factory returning a torch.optim.Optimizer"):
+        resolve_optimizer(net, lambda p: "sgd")
+    assert resolve_optimizer(net, _sgd(0.1)).param_groups[0]["params"][0] is net[0].weight
+
+
+class Digits:
+    def __init__(self, d, **changes):
+        self.X_train, self.y_train = d.X_train.clone(), d.y_train.clone()
+        self.X_val, self.y_val = d.X_val.clone(), d.y_val.clone()
+        for k, (i, v) in changes.items():
+            getattr(self, k)[i] = v
+
+
+@pytest.mark.parametrize("name", ["X_train", "X_val"])
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_non_finite_data_is_refused_by_name_before_training(digits, name, bad):
+    data = Digits(digits, **{name: ((5, 3), bad)})
+    with pytest.raises(ParameterError, match=rf"data\.{name} must be a tensor of finite numbers"):
+        _fit(data)
+
+
+@pytest.mark.parametrize(("name", "label"), [("y_train", 12), ("y_val", 10), ("y_train", -1)])
+def test_labels_outside_the_models_outputs_are_refused(digits, name, label):
+    data = Digits(digits, **{name: (7, label)})
+    with pytest.raises(ParameterError, match=rf"data\.{name} must be class labels in \[0, 9\]"):
+        _fit(data)
+
+
+def test_a_sequence_model_with_the_default_loss_is_refused():
+    from lrcourse.data import make_sequence_data
+    from lrcourse.models import sequence_cross_entropy, tiny_transformer
+
+    data = make_sequence_data("reverse", length=6, vocab=6, n_samples=200, seed=0)
+    net = tiny_transformer(vocab=6, max_len=6, seed=0)
+    common = {"optimizer": _sgd(0.01), "epochs": 1, "batch_size": 64, "progress": False}
+    with pytest.raises(ParameterError, match="sequence_cross_entropy") as err:
+        fit(net, data, **common)
+    assert "loss_fn must be given for this model" in str(err.value)
+    h = fit(net, data, loss_fn=sequence_cross_entropy, **common)
+    assert not h.diverged
+
+
+def test_a_model_that_cannot_take_the_rows_is_refused(digits):
+    with pytest.raises(ParameterError, match=r"model must be a model that takes data\.X_train"):
+        fit(mlp(30, 8, 10), digits, optimizer=_sgd(0.1), epochs=1, batch_size=32)
+
+
+def test_fit_accepts_numpy_and_torch_scalars(digits):
+    a, _ = _fit(digits, epochs=np.int64(2), max_loss=np.float64(1e9))
+    b, _ = _fit(digits, epochs=torch.tensor(2))
+    assert a.step_loss == b.step_loss and len(a.val_loss) == 2

@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ._common import close, number, report
+from ..rangetest import SUGGESTION_RULES, smoothing_lag, sweep_lrs, synthetic_range_test
+from ..validation import as_array, as_choice, as_int, as_real
+from ._common import close, report
 
 __all__ = [
     "check_range_test_settings",
@@ -22,28 +24,10 @@ __all__ = [
 SGD_BAND = (0.02, 0.19)
 
 
-def _array(name: str, value: Any) -> np.ndarray:
-    if isinstance(value, str | bytes | dict) or value is None or np.isscalar(value):
-        raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be an array of numbers: {err}") from err
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
-
-
 def _sweep_args(start_lr: Any, end_lr: Any, num_iter: Any) -> tuple[float, float, int]:
-    start, end = number("start_lr", start_lr), number("end_lr", end_lr)
-    n = number("num_iter", num_iter)
-    if not (0 < start < end) or not n.is_integer() or n < 2:
-        raise ValueError("need 0 < start_lr < end_lr and an integer num_iter >= 2")
-    return start, end, int(n)
+    """The sweep's arguments as numbers (the checker's first :func:`sweep_lrs` or
+    :func:`smoothing_lag` call then refuses a sweep that is not ``0 < start < end``, ``n >= 2``)."""
+    return as_real("start_lr", start_lr), as_real("end_lr", end_lr), as_int("num_iter", num_iter)
 
 
 def check_sweep_lrs(
@@ -61,9 +45,10 @@ def check_sweep_lrs(
         True
     """
     start, end, n = _sweep_args(start_lr, end_lr, num_iter)
-    arr = _array("lrs", lrs)
+    right = sweep_lrs(start, end, n)
+    linear = sweep_lrs(start, end, n, "linear")
+    arr = as_array("lrs", lrs, nonempty=False)
     i = np.arange(n)
-    right = start * (end / start) ** (i / (n - 1))
     per_decade = (n - 1) / math.log10(end / start)
     if arr.size != n:
         return report(
@@ -78,8 +63,8 @@ def check_sweep_lrs(
             f"times the previous: {per_decade:.3g} iterations per decade, the same number "
             "for every decade.",
         )
-    if np.allclose(arr, np.linspace(start, end, n), rtol=1e-6):
-        below = int(np.sum(np.linspace(start, end, n) < end / 10))
+    if np.allclose(arr, linear, rtol=1e-6):
+        below = int(np.sum(linear < end / 10))
         return report(
             False,
             f"that is a linear sweep: equal steps of {(end - start) / (n - 1):.3g}, so only "
@@ -127,15 +112,10 @@ def check_rule_suggestion(answer: float, rule: str = "min_div_10", seed: int = 0
         Correct! ...
         True
     """
-    from ..rangetest_tools import synthetic_range_test
-
-    if rule not in ("min_div_10", "steepest"):
-        raise ValueError(f"rule must be 'min_div_10' or 'steepest', got {rule!r}")
-    s = number("seed", seed)
-    if not s.is_integer() or s < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    a = number("answer", answer)
-    t = synthetic_range_test(int(s))
+    rule = as_choice("rule", rule, ("min_div_10", "steepest"))
+    seed = as_int("seed", seed, low=0)
+    a = as_real("answer", answer)
+    t = synthetic_range_test(seed)
     end = len(t.lrs) - 1 if t.stopped_early else len(t.lrs)
     lrs, smooth = t.lrs[:end], t.smoothed[:end]
     right = t.suggest(rule)
@@ -232,13 +212,9 @@ def check_smoothing_lag(
         Correct! ...
         True
     """
-    from ..rangetest_tools import smoothing_lag
-
     start, end, n = _sweep_args(start_lr, end_lr, num_iter)
-    beta = number("beta", beta)
-    if not 0 < beta < 1:
-        raise ValueError(f"beta must be in (0, 1), got {beta}")
-    a = number("answer", answer)
+    beta = as_real("beta", beta, low=0.0, high=1.0, low_open=True, high_open=True)
+    a = as_real("answer", answer)
     right = smoothing_lag(beta, start, end, n)
     at_end = smoothing_lag(beta, start, end, n, at=n - 1)
     decades = math.log10(end / start)
@@ -310,16 +286,13 @@ def check_range_test_settings(
     import torch
 
     from ..data import load_digits_data
-    from ..finder import SUGGESTION_RULES, lr_range_test
     from ..models import mlp
-    from ..rangetest_tools import smoothing_lag
+    from ..rangetest import lr_range_test
 
     start, end, n = _sweep_args(start_lr, end_lr, num_iter)
-    beta = number("beta", beta)
-    if not 0 <= beta < 1:
-        raise ValueError(f"beta must be in [0, 1), got {beta}")
-    if rule not in SUGGESTION_RULES:
-        raise ValueError(f"rule must be one of {list(SUGGESTION_RULES)}, got {rule!r}")
+    sweep_lrs(start, end, n)  # a bad sweep is refused before any feedback
+    beta = as_real("beta", beta, low=0.0, high=1.0, high_open=True)
+    rule = as_choice("rule", rule, list(SUGGESTION_RULES))
     if n > 1000:
         return report(
             False,

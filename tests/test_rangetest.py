@@ -1,4 +1,5 @@
-"""lrcourse.rangetest_tools: smoothing and its lag, replaying a test, the band, naive sweeps."""
+"""lrcourse.rangetest: the sweep, smoothing and its lag, the stop rule, restoration, suggestion
+rules, replaying a test, the band, naive sweeps, the synthetic test, plots and the explorer."""
 
 from __future__ import annotations
 
@@ -12,17 +13,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lrcourse as lc
-from lrcourse.finder import RangeTest
-from lrcourse.rangetest_tools import (
+from lrcourse.rangetest import (
     Band,
+    DivergenceStop,
+    RangeTest,
     good_band,
+    lr_range_test,
     naive_lr_sweep,
     plot_rules,
     restop,
     smooth_losses,
     smoothing_lag,
+    sweep_lrs,
     synthetic_range_test,
 )
+from lrcourse.validation import ParameterError
 
 matplotlib.use("Agg")
 
@@ -30,6 +35,238 @@ matplotlib.use("Agg")
 @pytest.fixture(scope="module")
 def digits():
     return lc.load_digits_data(seed=0)
+
+
+def test_sweep_endpoints_and_spacing():
+    exp = sweep_lrs(1e-6, 1.0, 7)
+    np.testing.assert_allclose(exp, np.geomspace(1e-6, 1.0, 7), rtol=1e-12)
+    lin = sweep_lrs(0.1, 1.0, 10, "linear")
+    np.testing.assert_allclose(np.diff(lin), 0.1, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("args", "word"),
+    [
+        ((0.0, 1.0, 10), "start_lr"),
+        ((1.0, 0.5, 10), "end_lr"),
+        ((1e-3, 1.0, 1), "num_iter"),
+        ((1e-3, float("inf"), 10), "end_lr"),
+    ],
+)
+def test_sweep_bad_input(args, word):
+    with pytest.raises(ParameterError, match=f"^{word} must be"):
+        sweep_lrs(*args)
+    with pytest.raises(ValueError, match="^mode must be one of .*'cosine'"):
+        sweep_lrs(1e-3, 1.0, 10, "cosine")
+    with pytest.raises(ValueError, match="did you mean 'linear'"):
+        sweep_lrs(1e-3, 1.0, 10, "Linear")
+
+
+def test_sweep_accepts_numpy_and_torch_scalars():
+    exact = sweep_lrs(1e-3, 1.0, 10)
+    np.testing.assert_array_equal(
+        sweep_lrs(np.float64(1e-3), torch.tensor(1.0), np.int64(10)), exact
+    )
+
+
+def test_model_and_optimizer_restored_bit_identically(digits):
+    model = lc.mlp(64, 32, 10, seed=1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    lc.fit(model, digits, optimizer=opt, epochs=1, batch_size=64, progress=False)
+    before_params = {k: v.clone() for k, v in model.state_dict().items()}
+    before_bufs = [opt.state[p]["momentum_buffer"].clone() for p in model.parameters()]
+    test = lr_range_test(model, digits, opt, start_lr=1e-4, end_lr=100.0, num_iter=60)
+    assert len(test.lrs) > 3
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before_params[k]), k
+    for p, buf in zip(model.parameters(), before_bufs, strict=True):
+        assert torch.equal(opt.state[p]["momentum_buffer"], buf)
+    assert all(g["lr"] == 0.05 for g in opt.param_groups)
+    assert all("initial_lr" not in g for g in opt.param_groups)
+    # torch's call-order check still fires for a scheduler stepped before the optimizer
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1)
+    with pytest.warns(UserWarning, match="before `optimizer.step"):
+        sched.step()
+
+
+def test_a_divergent_sweep_stops_early_and_records_what_it_ran(digits):
+    test = lr_range_test(
+        lc.mlp(64, 32, 10),
+        digits,
+        lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+        start_lr=1e-3,
+        end_lr=1e4,
+        num_iter=200,
+        beta=0.9,
+    )
+    assert test.stopped_early and len(test.lrs) < 200
+    assert len(test.lrs) == len(test.losses) == len(test.smoothed)
+    last = test.smoothed[-1]
+    assert not np.isfinite(last) or last > 4 * test.smoothed[:-1].min()
+    np.testing.assert_allclose(test.lrs, sweep_lrs(1e-3, 1e4, 200)[: len(test.lrs)])
+    assert "stopped early" in repr(test)
+
+
+def test_smoothing_is_the_bias_corrected_average(digits):
+    test = lr_range_test(
+        lc.mlp(64, 16, 10),
+        digits,
+        lambda p: torch.optim.SGD(p, lr=0.1),
+        start_lr=1e-4,
+        end_lr=1e-2,
+        num_iter=20,
+        beta=0.7,
+    )
+    avg, expected = 0.0, []
+    for i, loss in enumerate(test.losses):
+        avg = 0.7 * avg + 0.3 * loss
+        expected.append(avg / (1 - 0.7 ** (i + 1)))
+    np.testing.assert_allclose(test.smoothed, expected, rtol=1e-12)
+    assert not test.stopped_early
+
+
+def test_same_seed_same_curve(digits):
+    runs = [
+        lr_range_test(
+            lc.mlp(64, 16, 10, seed=0),
+            digits,
+            lambda p: torch.optim.SGD(p, lr=0.1),
+            num_iter=30,
+            seed=3,
+        )
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(runs[0].losses, runs[1].losses)
+
+
+def _synthetic(stopped=True):
+    lrs = np.geomspace(1e-5, 10, 61)
+    x = np.log10(lrs)
+    loss = 2.3 - 1.5 / (1 + np.exp(-(x + 2.5) * 3)) + np.where(x > -0.5, (x + 0.5) ** 2 * 8, 0)
+    return RangeTest(lrs, loss, loss, stopped, 61)
+
+
+def test_rules_on_a_known_curve():
+    t = _synthetic()
+    steepest = t.suggest("steepest")
+    assert 10**-2.7 < steepest < 10**-2.3  # the logistic's midpoint at 10^-2.5
+    minimum = t.lrs[np.argmin(t.smoothed[:-1])]
+    assert t.suggest("min_div_10") == pytest.approx(minimum / 10)
+    assert t.lrs[0] < t.suggest("valley") < minimum
+    assert set(t.suggestions()) == {"steepest", "min_div_10", "valley"}
+
+
+def test_suggest_bad_input():
+    t = _synthetic()
+    with pytest.raises(ValueError, match="^rule must be one of"):
+        t.suggest("median")
+    with pytest.raises(ValueError, match="did you mean 'valley'"):
+        t.suggest("vally")
+    with pytest.raises(ValueError, match="^skip_start must be an integer >= 0"):
+        t.suggest("valley", skip_start=-1)
+    with pytest.raises(ValueError, match="usable points"):
+        t.suggest("valley", skip_start=59)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"beta": 1.0}, "beta"),
+        ({"diverge_factor": 1.0}, "diverge_factor"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"seed": -2}, "seed"),
+        ({"optimizer": 3}, "optimizer"),
+    ],
+)
+def test_range_test_bad_input(digits, kwargs, word):
+    args = {"optimizer": lambda p: torch.optim.SGD(p, lr=0.1)} | kwargs
+    with pytest.raises(ValueError, match=f"^{word} must"):
+        lr_range_test(lc.mlp(64, 8, 10), digits, **args)
+
+
+def test_an_optimizer_on_another_model_is_refused_and_nothing_trains(digits):
+    model, other = lc.mlp(64, 8, 10, seed=0), lc.mlp(64, 8, 10, seed=1)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    wrong = torch.optim.SGD(other.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="^optimizer must be an optimizer on the model's param"):
+        lr_range_test(model, digits, wrong, num_iter=10)
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k])
+    with pytest.raises(ValueError, match="optimizer"):  # a factory that ignores its params
+        lr_range_test(model, digits, lambda _p: wrong, num_iter=10)
+    with pytest.raises(ValueError, match="^model must be a torch.nn.Module, got str"):
+        lr_range_test("mlp", digits, wrong, num_iter=10)
+
+
+def test_range_test_accepts_numpy_and_torch_scalars(digits):
+    def run(**kw):
+        return lr_range_test(
+            lc.mlp(64, 8, 10, seed=0),
+            digits,
+            lambda p: torch.optim.SGD(p, lr=0.1),
+            start_lr=1e-3,
+            end_lr=1.0,
+            progress=False,
+            **kw,
+        )
+
+    plain = run(num_iter=15, beta=0.5, batch_size=16, seed=1)
+    numpy = run(
+        num_iter=np.int64(15), beta=torch.tensor(0.5), batch_size=np.int32(16), seed=np.int64(1)
+    )
+    assert np.array_equal(plain.smoothed, numpy.smoothed) and len(plain.lrs) > 3
+    assert numpy.settings["beta"] == 0.5 and type(numpy.settings["seed"]) is int
+
+
+def test_a_non_finite_loss_ends_the_test_and_is_recorded(digits):
+    calls = []
+
+    def loss_fn(out, y):  # NaN from the 10th call on (fit's wiring check may call it once)
+        calls.append(1)
+        loss = torch.nn.functional.cross_entropy(out, y)
+        return loss * math.nan if len(calls) >= 10 else loss
+
+    model = lc.mlp(64, 8, 10, seed=0)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    test = lr_range_test(
+        model, digits, lambda p: torch.optim.SGD(p, lr=0.1), num_iter=50, loss_fn=loss_fn
+    )
+    assert test.stopped_early and len(test.lrs) == len(test.losses) == len(test.smoothed) < 10
+    assert np.isnan(test.losses[-1]) and np.isinf(test.smoothed[-1])
+    assert np.isfinite(test.smoothed[:-1]).all()
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+
+
+def test_nan_in_the_data_is_refused_not_reported_as_divergence(digits):
+    import dataclasses
+
+    X = digits.X_train.clone()
+    X[5, 3] = math.nan
+    bad = dataclasses.replace(digits, X_train=X)
+    with pytest.raises(ValueError, match="^data.X_train must be a tensor of finite numbers"):
+        lr_range_test(lc.mlp(64, 8, 10), bad, lambda p: torch.optim.SGD(p, lr=0.1))
+
+
+def test_divergence_stop_by_hand():
+    rule = DivergenceStop(beta=0.5, diverge_factor=1.5)
+    fired = [rule(v) for v in (4.0, 1.0, 1.0)]
+    # s = 4, (0.5*2 + 0.5)/0.75 = 2, (0.5*1.5 + 0.5)/0.875 = 10/7; minimum 10/7
+    np.testing.assert_allclose(rule.smoothed, [4.0, 2.0, 10 / 7])
+    assert fired == [False, False, False] and not rule.stopped
+    assert rule(20.0) and rule.stopped and rule.smoothed[-1] > 1.5 * rule.best
+    assert DivergenceStop()(float("nan")) is True
+    nan_rule = DivergenceStop()
+    nan_rule(float("inf"))
+    assert nan_rule.smoothed == [math.inf]
+    with pytest.raises(ValueError, match="^diverge_factor must be a number > 1"):
+        DivergenceStop(0.9, 1.0)
+    never = DivergenceStop(0.0, math.inf)  # an infinite factor: only a non-finite loss stops
+    assert not any(never(v) for v in (1.0, 1e30)) and never(math.inf)
+
+
+def test_plot_marks_the_suggestion():
+    ax = _synthetic().plot(rule="valley")
+    assert len(ax.lines) >= 2
 
 
 def _sgd(p):
@@ -73,6 +310,18 @@ def test_smooth_losses_by_hand_and_edge_cases():
             smooth_losses([1.0], bad)
     with pytest.raises(ValueError, match="1-D"):
         smooth_losses(np.ones((2, 2)), 0.5)
+
+
+def test_smooth_losses_skip_leaves_gaps_and_counts_only_finite_values():
+    out = smooth_losses([1.0, 0.0, np.nan, 3.0, np.inf], 0.5, nonfinite="skip")
+    # the third finite value is the third of the average: s = (0.125 + 1.5) / (1 - 0.5**3)
+    np.testing.assert_allclose(out[[0, 1, 3]], [1.0, 1 / 3, 1.625 / 0.875])
+    assert np.isnan(out[[2, 4]]).all()
+    stopped = smooth_losses([1.0, 0.0, np.nan, 3.0], 0.5)
+    assert np.array_equal(stopped[:2], out[:2]) and np.isinf(stopped[2:]).all()
+    assert smooth_losses([], 0.5).shape == (0,)
+    with pytest.raises(ValueError, match="did you mean 'skip'"):
+        smooth_losses([1.0], 0.5, nonfinite="Skip")
 
 
 @settings(max_examples=40, deadline=None)
@@ -181,6 +430,8 @@ def test_good_band_losses_nan_and_edges():
     # a diverged neighbour ends the band at the last good grid point
     b2 = good_band(lrs, [0.5, 0.6, 0.9, 0.9, np.nan, 0.9, 0.9], 0.01)
     assert b2.hi == pytest.approx(lrs[3]) and b2.lo < lrs[2]
+    with pytest.raises(ValueError, match="^higher_is_better must be True or False"):
+        good_band(lrs, loss, 0.1, higher_is_better="no")
     edge = good_band(lrs, np.linspace(0.9, 0.5, 7), 0.2)
     assert edge.clipped and edge.lo == lrs[0]
 
@@ -193,6 +444,7 @@ def test_good_band_losses_nan_and_edges():
         ([0.1, 1.0], [np.nan, np.nan], 0.1, "finite"),
         ([0.1, 1.0], [1.0, 2.0], -1, "tolerance"),
         ([-0.1, 1.0], [1.0, 2.0], 0.1, "positive"),
+        ([0.1, 1.0], [1.0, 2.0, 3.0], 0.1, "same length"),
     ],
 )
 def test_good_band_bad_input(lrs, scores, tol, word):
@@ -288,8 +540,10 @@ def test_explorer_replays_without_training(recording):
     panel.set(skip_start=len(recording.lrs) // 2)  # too few points left: shown, not raised
     if panel.error is not None:
         assert "Not drawn" in panel.message.value
-    with pytest.raises(ValueError, match="controls"):
+    with pytest.raises(ValueError, match="takes no parameter 'gamma'"):
         panel.set(gamma=0.5)
+    with pytest.raises(ValueError, match="did you mean 'beta'"):
+        panel.set(bta=0.5)
     with pytest.raises(ValueError, match="beta"):
         panel.set(beta=1.5)
     with pytest.raises(ValueError, match="recording"):

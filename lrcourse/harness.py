@@ -1,0 +1,288 @@
+"""The experiment harness the chapters share: one seeded run from a schedule spec, many compared.
+
+* :func:`train_classifier`: build the model and optimizer, attach the schedule, :func:`fit`.
+* :func:`compare`: every configuration for every seed; a :class:`Comparison` table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .training import (
+    History,
+    ScheduleSpec,
+    StepPer,
+    SupervisedData,
+    check_data,
+    fit,
+    progress_enabled,
+)
+from .validation import as_bool, as_choice, as_int, as_real, fail
+
+__all__ = ["Comparison", "compare", "higher_is_better", "train_classifier"]
+
+OPTIMIZERS = ("sgd", "adam", "adamw")
+
+
+def train_classifier(
+    data: SupervisedData,
+    *,
+    lr: float,
+    epochs: int,
+    schedule: ScheduleSpec = None,
+    step_per: StepPer = "epoch",
+    model: Literal["mlp", "cnn"] | nn.Module = "mlp",
+    hidden: int | Sequence[int] = 64,
+    optimizer: Literal["sgd", "adam", "adamw"] = "sgd",
+    momentum: float = 0.9,
+    weight_decay: float = 0.0,
+    batch_size: int = 32,
+    seed: int = 0,
+    **fit_kwargs: Any,
+) -> History:
+    """One seeded classification run: build the model and optimizer, attach the schedule, fit.
+
+    The model is ``mlp(n_features, hidden, n_classes)`` or ``small_cnn()`` (8x8 digits only),
+    initialised from ``seed``; the optimizer is SGD (with ``momentum``), Adam or AdamW at base
+    LR ``lr``; ``schedule`` is any :func:`lrcourse.scheduler_from_spec` spec (a ``(name,
+    kwargs)`` tuple or list, an array of LRs, a factory), stepped per ``step_per`` (a
+    ``ReduceLROnPlateau`` on the validation loss). Other keywords go to :func:`lrcourse.fit`.
+
+    Example::
+
+        >>> from lrcourse import load_digits_data
+        >>> h = train_classifier(load_digits_data(), lr=0.1, epochs=3,
+        ...                      schedule=("StepLR", {"step_size": 2}), progress=False)
+        >>> h.lrs[0], h.lrs[-1]
+        (0.1, 0.010000000000000002)
+    """
+    from .models import mlp, small_cnn
+
+    lr = as_real("lr", lr, low=0, low_open=True)
+    optimizer = as_choice("optimizer", optimizer, OPTIMIZERS)
+    momentum = as_real("momentum", momentum, low=0)
+    weight_decay = as_real("weight_decay", weight_decay, low=0)
+    seed = as_int("seed", seed, low=0)
+    check_data(data)
+    if isinstance(model, nn.Module):
+        net = model
+    elif as_choice("model", model, ("mlp", "cnn")) == "mlp":
+        n_classes = int(torch.cat([data.y_train, getattr(data, "y_val", data.y_train)]).max()) + 1
+        net = mlp(int(data.X_train.shape[1]), hidden, n_classes, seed=seed)
+    else:
+        if data.X_train.ndim != 2 or data.X_train.shape[1] != 64:
+            raise fail(
+                "data.X_train",
+                "8x8 images flattened to 64 features for model='cnn'",
+                got=f"shape {tuple(data.X_train.shape)}",
+            )
+        net = small_cnn(seed=seed)
+    params = net.parameters()
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    elif optimizer == "adam":
+        opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    else:
+        opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    return fit(
+        net,
+        data,
+        optimizer=opt,
+        scheduler=schedule,
+        epochs=epochs,
+        batch_size=batch_size,
+        step_per=step_per,
+        seed=seed,
+        **fit_kwargs,
+    )
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether a larger ``metric`` is better: accuracies (a name containing ``acc``) are."""
+    return "acc" in metric.lower()
+
+
+@dataclass
+class Comparison:
+    """Results of :func:`compare`: ``runs[label][i]`` is the run for ``seeds[i]``.
+
+    ``values(label, metric)`` gives one number per seed (NaN where a run diverged),
+    ``mean``/``spread`` (sample standard deviation) summarise them, ``wins`` counts seeds in
+    which one configuration beats another and ``best`` names the best one (accuracies,
+    ``*acc*``, are higher-is-better, losses lower-is-better, unless ``lower_is_better`` says
+    otherwise), and ``rows()`` / ``summary()`` are tidy tables (lists of dicts) that print as
+    aligned text, or as HTML in a notebook.
+    """
+
+    seeds: tuple[int, ...]
+    metrics: tuple[str, ...]
+    runs: dict[str, list[Any]]
+    results: dict[str, list[dict[str, float]]]
+
+    def values(self, label: str, metric: str) -> np.ndarray:
+        """The metric for each seed, in the order of ``seeds``."""
+        as_choice("label", label, list(self.results))
+        as_choice("metric", metric, self.metrics)
+        return np.array([r[metric] for r in self.results[label]], dtype=np.float64)
+
+    def mean(self, label: str, metric: str) -> float:
+        """Mean over seeds (NaN if any run diverged)."""
+        return float(np.mean(self.values(label, metric)))
+
+    def spread(self, label: str, metric: str) -> float:
+        """Sample standard deviation over seeds (0 for a single seed)."""
+        v = self.values(label, metric)
+        return float(np.std(v, ddof=1)) if len(v) > 1 else 0.0
+
+    @staticmethod
+    def _lower(metric: str, lower_is_better: bool | None) -> bool:
+        if lower_is_better is None:
+            return not higher_is_better(metric)
+        return as_bool("lower_is_better", lower_is_better)
+
+    def wins(self, a: str, b: str, metric: str, *, lower_is_better: bool | None = None) -> int:
+        """In how many seeds ``a`` is strictly better than ``b`` on ``metric``.
+
+        ``lower_is_better`` defaults to the metric's kind (:func:`higher_is_better`).
+        """
+        va, vb = self.values(a, metric), self.values(b, metric)
+        lower = self._lower(metric, lower_is_better)
+        return int(np.sum(va < vb if lower else va > vb))
+
+    def best(self, metric: str, *, lower_is_better: bool | None = None) -> str:
+        """The label with the best mean on ``metric`` (a diverged configuration never wins).
+
+        ``lower_is_better`` defaults to the metric's kind (:func:`higher_is_better`).
+        """
+        lower = self._lower(metric, lower_is_better)
+        means = {label: self.mean(label, metric) for label in self.results}
+        worst = math.inf if lower else -math.inf
+        score = {k: v if math.isfinite(v) else worst for k, v in means.items()}
+        return (min if lower else max)(score, key=score.__getitem__)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per (configuration, seed): ``{"config", "seed", <metrics>}``."""
+        return [
+            {"config": label, "seed": seed, **result}
+            for label, results in self.results.items()
+            for seed, result in zip(self.seeds, results, strict=True)
+        ]
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per configuration: mean and spread of every metric over the seeds."""
+        out = []
+        for label in self.results:
+            row: dict[str, Any] = {"config": label}
+            for m in self.metrics:
+                row[m] = self.mean(label, m)
+                row[f"{m} spread"] = self.spread(label, m)
+            out.append(row)
+        return out
+
+    def _cells(self) -> tuple[list[str], list[list[str]]]:
+        head = ["config", *self.metrics]
+        body = []
+        for label in self.results:
+            cells = [label]
+            for m in self.metrics:
+                mean, spread = self.mean(label, m), self.spread(label, m)
+                fmt = ".1%" if m.endswith("acc") else ".4f"
+                cells.append(f"{mean:{fmt}} ± {spread:{fmt}}")
+            body.append(cells)
+        return head, body
+
+    def __str__(self) -> str:
+        head, body = self._cells()
+        widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+        lines = [
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+            for r in [head, *body]
+        ]
+        note = f"mean ± spread over {len(self.seeds)} seeds {list(self.seeds)}"
+        return "\n".join([*lines, note])
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        head, body = self._cells()
+        th = "".join(f"<th>{h}</th>" for h in head)
+        trs = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in body)
+        caption = f"mean ± spread over {len(self.seeds)} seeds"
+        return f"<table><caption>{caption}</caption><tr>{th}</tr>{trs}</table>"
+
+
+def _result_of(run: Any, metrics: Sequence[str]) -> dict[str, float]:
+    from .online import OnlineHistory
+
+    if isinstance(run, History):
+        source = run.final() | {"diverged": float(run.diverged)}
+    elif isinstance(run, OnlineHistory):
+        source = {"final_loss": run.final_loss, "diverged": float(run.diverged)}
+    elif isinstance(run, dict):
+        source = run
+    else:
+        raise fail("run", "a function returning a History or a dict", got=type(run).__name__)
+    missing = [m for m in metrics if m not in source]
+    if missing:
+        raise fail("metrics", f"names in the run's results {sorted(source)}", missing)
+    return {m: float(source[m]) for m in metrics}
+
+
+def compare(
+    run: Callable[..., Any],
+    configs: dict[str, dict[str, Any]],
+    *,
+    seeds: Iterable[int] = range(5),
+    metrics: Sequence[str] = ("train_loss", "val_loss", "val_acc"),
+    progress: bool | None = None,
+) -> Comparison:
+    """Run every configuration for every seed: ``run(seed=seed, **configs[label])``.
+
+    ``run`` returns a :class:`~lrcourse.History` (its ``final()`` figures and ``diverged``
+    are the metrics), an :class:`~lrcourse.OnlineHistory` (``final_loss``) or a dict of
+    numbers. Returns a :class:`Comparison` whose text form is the table a lesson prints.
+
+    Example::
+
+        >>> from lrcourse import load_digits_data
+        >>> data = load_digits_data()
+        >>> table = compare(lambda seed, **kw: train_classifier(data, seed=seed, epochs=2,
+        ...                 progress=False, **kw),
+        ...                 {"constant": {"lr": 0.1}, "step": {"lr": 0.1,
+        ...                  "schedule": ("StepLR", {"step_size": 1})}}, seeds=[0, 1])
+        >>> table.values("step", "val_acc").shape
+        (2,)
+    """
+    seeds = tuple(as_int("seed", s, low=0) for s in seeds)
+    if not seeds:
+        raise fail("seeds", "at least one seed", seeds)
+    if not isinstance(configs, dict) or not configs:
+        raise fail("configs", "a non-empty dict: label -> keyword arguments of run", configs)
+    metrics = tuple(metrics)
+    if not metrics:
+        raise fail("metrics", "at least one metric name", metrics)
+    for label, kwargs in configs.items():
+        if not isinstance(kwargs, dict):
+            raise fail(f"configs[{label!r}]", "a dict of keyword arguments", kwargs)
+    runs: dict[str, list[Any]] = {label: [] for label in configs}
+    results: dict[str, list[dict[str, float]]] = {label: [] for label in configs}
+    total = len(configs) * len(seeds)
+    with tqdm(total=total, disable=not progress_enabled(progress), leave=False) as bar:
+        for label, kwargs in configs.items():
+            for seed in seeds:
+                out = run(seed=seed, **kwargs)
+                runs[label].append(out)
+                results[label].append(_result_of(out, metrics))
+                bar.update(1)
+    return Comparison(seeds=seeds, metrics=metrics, runs=runs, results=results)
