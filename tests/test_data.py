@@ -82,7 +82,7 @@ def test_population_loss_is_exact():
     x, y = next(big.batches())
     mc = ((x.double() @ w - y.double()) ** 2).mean().item()
     assert mc == pytest.approx(s.population_loss(w), rel=0.02)
-    with pytest.raises(ValueError, match="w must have 6"):
+    with pytest.raises(ValueError, match="w must be an array of 6 numbers"):
         s.population_loss(torch.zeros(5))
 
 
