@@ -311,7 +311,7 @@ def test_layer_grad_norms_rejects_bad_input():
     with pytest.raises(ValueError, match="TinyTransformer"):
         lc.layer_grad_norms(lc.mlp(8, 4, 2), data.X_train, data.y_train)
     model = lc.tiny_transformer()
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="y must be a tensor of 75 rows"):
         lc.layer_grad_norms(model, data.X_train, data.y_train[:3])
     with pytest.raises(ValueError, match="tensors"):
         lc.layer_grad_norms(model, data.X_train.numpy(), data.y_train)
