@@ -222,7 +222,7 @@ def test_lr_vs_loss_uses_a_log_lr_axis_and_marks_the_suggestion():
 @pytest.mark.parametrize(
     ("lrs", "losses", "kwargs", "match"),
     [
-        ([0.1, 0.2], [1.0], {}, "same length"),
+        ([0.1, 0.2], [1.0], {}, "one per LR"),
         ([0.0, 0.1], [1.0, 1.0], {}, "lrs"),
         ([0.1, 0.2], [1.0, 1.0], {"suggested_lr": -1.0}, "suggested_lr"),
         ([0.1, 0.2], [1.0, 1.0], {"smooth": -0.1}, "smooth"),
