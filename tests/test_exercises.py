@@ -125,5 +125,5 @@ def test_decay_schedule_nonsense_input_raises():
         check_decay_schedule(0.05)
     with pytest.raises(ValueError, match="1-D"):
         check_decay_schedule(np.ones((10, 100)))
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match="lrs must be an array of finite numbers"):
         check_decay_schedule(np.full(1000, np.nan))

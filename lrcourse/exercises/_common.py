@@ -3,40 +3,58 @@
 Each checker prints specific feedback (what is wrong, and a hint) or a line starting with
 "Correct", and returns ``True`` / ``False``. A wrong answer of the right type never raises;
 input that is not an answer at all (a string where a number belongs, NaN, a 2-D array) raises
-``TypeError`` or ``ValueError`` saying what was expected.
+:class:`lrcourse.validation.ParameterError` (a ``TypeError`` and a ``ValueError``) whose
+message names the argument: ``answer must be a finite number, got '0.04'``. The checkers'
+own settings are checked the same way, through :mod:`lrcourse.validation`.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["close", "number", "report"]
+from ..validation import as_array, as_real, fail
+
+__all__ = ["close", "number", "numbers", "positive", "report", "unit", "whole"]
 
 
 def number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        if isinstance(value, np.ndarray) and value.size == 1:
-            value = value.item()
-        elif hasattr(value, "item") and callable(value.item):  # a 0-d torch tensor
-            value = value.item()
-        else:
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value}")
-    return value
+    """A finite number: Python, numpy, or a 0-d or one-element array or tensor."""
+    if getattr(value, "ndim", 0) and hasattr(value, "reshape") and len(value.reshape(-1)) == 1:
+        value = value.reshape(())
+    return as_real(name, value)
+
+
+def positive(name: str, value: Any) -> float:
+    """A finite number > 0 (an LR, a step size)."""
+    return as_real(name, value, low=0.0, low_open=True)
+
+
+def unit(name: str, value: Any) -> float:
+    """A number in the open interval (0, 1) (a decay factor)."""
+    return as_real(name, value, low=0.0, high=1.0, low_open=True, high_open=True)
+
+
+def numbers(name: str, value: Any) -> np.ndarray:
+    """A learner's list, array or tensor of finite numbers as a 1-D float array (may be empty)."""
+    if value is None or isinstance(value, str | bytes | Mapping):
+        raise fail(name, "a list of numbers", got=type(value).__name__)
+    return as_array(name, value, nonempty=False)
+
+
+def whole(value: float) -> int | None:
+    """``value`` as an int if it is a whole number, else None (to give feedback, not raise)."""
+    return int(value) if float(value).is_integer() else None
 
 
 def close(a: float, b: float, rel: float) -> bool:
+    """``|a - b| <= rel * |b|``."""
     return abs(a - b) <= rel * abs(b)
 
 
 def report(ok: bool, message: str) -> bool:
+    """Print ``Correct! <message>`` or ``Not yet. <message>`` and return ``ok``."""
     print(("Correct! " if ok else "Not yet. ") + message)
     return ok
