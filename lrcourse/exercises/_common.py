@@ -17,7 +17,7 @@ import numpy as np
 
 from ..validation import as_array, as_real, fail
 
-__all__ = ["close", "number", "numbers", "positive", "report", "unit", "whole"]
+__all__ = ["close", "number", "number_list", "positive", "report", "unit", "whole"]
 
 
 def number(name: str, value: Any) -> float:
@@ -37,11 +37,19 @@ def unit(name: str, value: Any) -> float:
     return as_real(name, value, low=0.0, high=1.0, low_open=True, high_open=True)
 
 
-def numbers(name: str, value: Any) -> np.ndarray:
+def number_list(name: str, value: Any) -> np.ndarray:
     """A learner's list, array or tensor of finite numbers as a 1-D float array (may be empty)."""
-    if value is None or isinstance(value, str | bytes | Mapping):
-        raise fail(name, "a list of numbers", got=type(value).__name__)
+    if value is None or isinstance(value, str | bytes | Mapping) or _kind(value) in "bSU":
+        raise fail(name, "a list of numbers", value)
     return as_array(name, value, nonempty=False)
+
+
+def _kind(value: Any) -> str:
+    """numpy's dtype kind of ``value`` ('b' bool, 'U' str, ...; 'O' if it has none)."""
+    try:
+        return np.asarray(value.detach().cpu() if hasattr(value, "detach") else value).dtype.kind
+    except (TypeError, ValueError, RuntimeError):
+        return "O"
 
 
 def whole(value: float) -> int | None:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..validation import as_int, as_real, fail
-from ._common import close, number, numbers, positive, report
+from ._common import close, number, number_list, positive, report
 
 __all__ = ["check_decay_schedule", "check_noise_floor", "check_stability_limit"]
 
@@ -161,7 +161,7 @@ def check_decay_schedule(
     from ..data import teacher_student_stream
     from ..training import run_online
 
-    arr = numbers("lrs", lrs)
+    arr = number_list("lrs", lrs)
     peak, steps = positive("peak", peak), as_int("steps", steps, low=1)
     seed, factor = as_int("seed", seed, low=0), as_real("factor", factor, low=1.0)
 

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..validation import as_bool, as_callable, as_int, as_int_list
-from ._common import number, numbers, positive, report, unit
+from ._common import number, number_list, positive, report, unit
 
 __all__ = ["check_fixed_loop", "check_total_steps", "check_wrong_loop_trace"]
 
@@ -41,7 +41,7 @@ def check_wrong_loop_trace(
 
     lr, gamma, epochs = positive("lr", lr), unit("gamma", gamma), as_int("epochs", epochs, low=1)
     milestones = as_int_list("milestones", milestones, low=1)
-    got = numbers("answer", answer)
+    got = number_list("answer", answer)
     kw = {"milestones": milestones, "gamma": gamma}
     right = record_lrs(
         "MultiStepLR", kw, epochs=epochs, steps_per_epoch=1, lr=lr, order="scheduler_first"

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ._common import close, number, report
+from ..validation import as_int
+from ._common import close, number, number_list, positive, report, unit
 
 __all__ = ["check_exponential_gamma", "check_multiplicative_lr", "check_multistep_milestones"]
 
@@ -28,13 +27,7 @@ def check_exponential_gamma(gamma: float, factor: float = 1e-3, steps: int = 100
         Correct! ...
         True
     """
-    factor = number("factor", factor)
-    steps_f = number("steps", steps)
-    if not 0 < factor < 1:
-        raise ValueError(f"factor must be in (0, 1), got {factor}")
-    if steps_f != int(steps_f) or steps_f < 2:
-        raise ValueError(f"steps must be an integer >= 2, got {steps}")
-    steps = int(steps_f)
+    factor, steps = unit("factor", factor), as_int("steps", steps, low=2)
     g = number("gamma", gamma)
     right = factor ** (1.0 / steps)
     if 0 < g < 1 and abs(steps * math.log(g) - math.log(factor)) < 0.02:
@@ -99,27 +92,6 @@ _LOG_MILESTONES = (30, 60, 60, 90)
 _LOG_GAMMA = 0.1
 
 
-def _milestone_values(milestones: Any) -> list[float]:
-    if isinstance(milestones, str | bytes | dict) or milestones is None:
-        raise TypeError(f"milestones must be a list of integers, got {type(milestones).__name__}")
-    if hasattr(milestones, "detach"):
-        milestones = milestones.detach().cpu().numpy()
-    if isinstance(milestones, np.ndarray):
-        if milestones.ndim != 1:
-            raise ValueError(f"milestones must be a flat list, got shape {milestones.shape}")
-        milestones = milestones.tolist()
-    if not isinstance(milestones, Sequence | set | frozenset):
-        raise TypeError(f"milestones must be a list of integers, got {type(milestones).__name__}")
-    out = []
-    for m in milestones:
-        if isinstance(m, bool) or not isinstance(m, numbers.Real):
-            raise TypeError(f"milestones must hold integers, got {m!r}")
-        if not math.isfinite(m):
-            raise ValueError(f"milestones must be finite, got {m!r}")
-        out.append(float(m))
-    return out
-
-
 def check_multistep_milestones(milestones: Any, gamma: float) -> bool:
     r"""Exercise: the ``MultiStepLR(milestones, gamma)`` (base LR 0.1) that reproduces the logged
     curve over 120 steps: 0.1 for steps 0-29, 0.01 for 30-59, 0.0001 for 60-89, 0.00001 from 90.
@@ -135,7 +107,9 @@ def check_multistep_milestones(milestones: Any, gamma: float) -> bool:
     """
     from ..schedules import lr_curve
 
-    values = _milestone_values(milestones)
+    values = number_list(
+        "milestones", sorted(milestones) if isinstance(milestones, set | frozenset) else milestones
+    ).tolist()
     g = number("gamma", gamma)
     target = lr_curve(
         "MultiStepLR", _LOG_STEPS, lr=_LOG_LR, milestones=list(_LOG_MILESTONES), gamma=_LOG_GAMMA
@@ -205,13 +179,7 @@ def check_multiplicative_lr(
         Correct! ...
         True
     """
-    lr, factor = number("lr", lr), number("factor", factor)
-    k_f = number("k", k)
-    if lr <= 0 or not 0 < factor < 1:
-        raise ValueError(f"need lr > 0 and 0 < factor < 1, got lr={lr}, factor={factor}")
-    if k_f != int(k_f) or k_f < 2:
-        raise ValueError(f"k must be an integer >= 2, got {k}")
-    k = int(k_f)
+    lr, factor, k = positive("lr", lr), unit("factor", factor), as_int("k", k, low=2)
     a = number("answer", answer)
     n = k * (k + 1) // 2
     right = lr * factor**n
