@@ -104,7 +104,7 @@ def test_quiet_settings_nonsense_input_raises():
         check_quiet_settings(5)
     with pytest.raises(TypeError, match="settings"):
         check_quiet_settings([("patience", 5)])
-    with pytest.raises(ValueError, match="no parameter .patients. .did you mean .patience):
+    with pytest.raises(ValueError, match="no parameter .patients. .did you mean .patience"):
         check_quiet_settings({"patients": 5})
     with pytest.raises(ValueError, match="patience"):
         check_quiet_settings({"patience": -1})
