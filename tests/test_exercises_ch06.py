@@ -95,7 +95,7 @@ def test_warmup_lambda_accepted_one_trains_every_step():
         (lambda t: 2 * (t + 1) / W, "exceeds 1"),
         (lambda t: -(t + 1) / W, "negative"),
         (lambda t: 1 / 0, "ZeroDivisionError"),
-        (lambda t: None, "not a number"),
+        (lambda t: None, "must return a finite number"),
     ],
 )
 def test_warmup_lambda_rejects_with_specific_hint(capsys, fn, hint):

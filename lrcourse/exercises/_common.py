@@ -10,14 +10,23 @@ own settings are checked the same way, through :mod:`lrcourse.validation`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from ..validation import as_array, as_real, fail
+from ..validation import ParameterError, as_array, as_real, fail
 
-__all__ = ["close", "number", "number_list", "positive", "report", "unit", "whole"]
+__all__ = [
+    "close",
+    "evaluate",
+    "number",
+    "number_list",
+    "positive",
+    "report",
+    "unit",
+    "whole",
+]
 
 
 def number(name: str, value: Any) -> float:
@@ -50,6 +59,22 @@ def _kind(value: Any) -> str:
         return np.asarray(value.detach().cpu() if hasattr(value, "detach") else value).dtype.kind
     except (TypeError, ValueError, RuntimeError):
         return "O"
+
+
+def evaluate(fn: Callable[[int], Any], steps: int, call: str) -> np.ndarray | str:
+    """A learner's function of the step at ``t = 0 .. steps - 1`` as floats, or the feedback
+    line if a call raises or returns something that is not a finite number."""
+    values = []
+    for t in range(steps):
+        try:
+            v = fn(t)
+        except Exception as err:  # noqa: BLE001 - an error in the learner's code is feedback
+            return f"{call}({t}) raised {type(err).__name__}: {err}"
+        try:
+            values.append(number(f"{call}({t})", v))
+        except ParameterError:
+            return f"{call}({t}) must return a finite number, got {v!r}"
+    return np.array(values)
 
 
 def whole(value: float) -> int | None:
