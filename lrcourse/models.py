@@ -139,7 +139,7 @@ def tiny_transformer(
         ).items()
     }
     if sizes["d_model"] % sizes["n_heads"]:
-        raise fail("d_model", f"a multiple of n_heads={sizes['n_heads']}", d_model)
+        raise fail("d_model", f"divisible by n_heads={sizes['n_heads']}", d_model)
     norm = as_choice("norm", norm, ("pre", "post"))
     seed = as_int("seed", seed, low=0)
     with torch.random.fork_rng(devices=[]):
