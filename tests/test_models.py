@@ -1,12 +1,14 @@
-"""lrcourse.models: seeded MLPs."""
+"""lrcourse.models: the seeded MLP, CNN and tiny transformer."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
+from feedback import assert_named, bad_cases, same, scalar_cases
 from torch import nn
 
-from lrcourse.models import mlp
+from lrcourse.models import mlp, sequence_cross_entropy, small_cnn, tiny_transformer
 
 
 def _flat(net: nn.Module) -> torch.Tensor:
@@ -33,17 +35,87 @@ def test_mlp_seeded_init_and_global_rng_untouched():
     assert not torch.equal(_flat(a), _flat(mlp(8, 4, 2, seed=6)))
 
 
+def test_mlp_accepts_one_width_or_a_list_of_them():
+    assert [m.out_features for m in mlp(8, np.int64(4), 2) if isinstance(m, nn.Linear)] == [4, 2]
+    widths = [m.out_features for m in mlp(8, np.array([6, 5]), 2) if isinstance(m, nn.Linear)]
+    assert widths == [6, 5, 2]
+    assert len(mlp(8, [], 2)) == 1  # no hidden layer: a linear model
+
+
+def test_small_cnn_shapes_and_seeding():
+    x = torch.rand(7, 64)
+    a, b, c = small_cnn(seed=1), small_cnn(seed=1), small_cnn(seed=2)
+    assert a(x).shape == (7, 10)
+    assert torch.equal(a(x), b(x)) and not torch.equal(a(x), c(x))
+    assert small_cnn(channels=4, n_classes=3)(x).shape == (7, 3)
+
+
+@pytest.mark.parametrize("norm", ["pre", "post"])
+def test_tiny_transformer_layer_order(norm):
+    net = tiny_transformer(vocab=9, max_len=5, norm=norm, seed=0)
+    tokens = torch.randint(0, 9, (3, 5))
+    assert net(tokens).shape == (3, 5, 9)
+    assert all(layer.norm_first == (norm == "pre") for layer in net.layers.layers)
+    assert isinstance(net.final_norm, nn.LayerNorm) == (norm == "pre")
+    same_net = tiny_transformer(vocab=9, max_len=5, norm=norm, seed=0)
+    assert torch.equal(net(tokens), same_net(tokens))
+
+
+def test_sequence_cross_entropy_is_the_mean_over_every_position():
+    logits = torch.randn(3, 4, 5, generator=torch.Generator().manual_seed(0))
+    targets = torch.tensor([[0, 1, 2, 3], [4, 0, 1, 2], [3, 4, 0, 1]])
+    per_token = [
+        nn.functional.cross_entropy(logits[i, j : j + 1], targets[i, j : j + 1])
+        for i in range(3)
+        for j in range(4)
+    ]
+    assert torch.allclose(sequence_cross_entropy(logits, targets), torch.stack(per_token).mean())
+
+
+# ----------------------------------------------------------------------------- arguments
+
+CALLS = [
+    (mlp, {"in_features": 8, "hidden": 4, "out_features": 2, "seed": 3}),
+    (small_cnn, {"channels": 2, "n_classes": 3, "seed": 1}),
+    (
+        tiny_transformer,
+        {"vocab": 5, "max_len": 4, "d_model": 8, "n_heads": 2, "n_layers": 1, "seed": 2},
+    ),
+]
+
+
+@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
+def test_numpy_and_torch_scalars_are_accepted(fn, kwargs, name, form):
+    assert same(fn(**{**kwargs, name: form}), fn(**kwargs))
+
+
+MLP = {"in_features": 8, "hidden": 4, "out_features": 2}
+
+
 @pytest.mark.parametrize(
-    "args, name",
-    [
-        ((0, 4, 2), "in_features"),
-        ((8, 0, 2), "hidden"),
-        ((8, [4, -1], 2), "hidden"),
-        ((8, 4, 2.0), "out_features"),
-    ],
+    "fn, kwargs, name, bad",
+    bad_cases(
+        [
+            (mlp, MLP, "in_features", 0),
+            (mlp, MLP, "hidden", 0),
+            (mlp, MLP, "hidden", [4, -1]),
+            (mlp, MLP, "hidden", "32"),
+            (mlp, MLP, "out_features", 2.0),
+            (mlp, MLP, "seed", -1),
+            (small_cnn, {}, "channels", 0),
+            (small_cnn, {}, "n_classes", True),
+            (small_cnn, {}, "seed", 0.5),
+            (tiny_transformer, {"n_heads": 4}, "d_model", 30),
+            (tiny_transformer, {}, "norm", "Pre"),
+            (tiny_transformer, {}, "n_layers", 0),
+            (tiny_transformer, {}, "vocab", np.float64(10.0)),
+            (tiny_transformer, {}, "seed", -1),
+        ]
+    ),
 )
-def test_mlp_bad_args(args, name):
-    with pytest.raises(ValueError, match=name):
-        mlp(*args, seed=0)
-    with pytest.raises(ValueError, match="seed"):
-        mlp(8, 4, 2, seed=-1)
+def test_a_bad_value_is_refused_naming_the_parameter(fn, kwargs, name, bad):
+    message = assert_named(fn, kwargs, name, bad)
+    if name == "norm":
+        assert "did you mean 'pre'?" in message
+    if name == "d_model":
+        assert "divisible by n_heads=4" in message
