@@ -1,6 +1,6 @@
 """What the tests share (importable: pytest puts tests/ on sys.path).
 
-* :func:`says`: a checker's printed feedback, asserting the words it must contain;
+* :func:`says` and :func:`checked`: a checker's printed feedback (and verdict);
 * :func:`scalar_cases` and :func:`same`: every numeric argument of a public function given as a
   numpy scalar, a 0-d array or a 0-d tensor must give the same result as the Python number;
 * :func:`bad_cases` and :func:`assert_named`: a bad value is refused with a
@@ -85,3 +85,10 @@ def same(a: Any, b: Any) -> bool:
     if hasattr(a, "__dict__"):
         return same(vars(a), vars(b))
     return a == b
+
+
+def checked(capsys, fn: Callable[..., Any], kwargs: dict[str, Any]) -> tuple[Any, str]:
+    """A checker's verdict and the feedback it printed."""
+    capsys.readouterr()
+    verdict = fn(**kwargs)
+    return verdict, capsys.readouterr().out

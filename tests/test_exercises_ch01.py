@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from feedback import assert_named, bad_cases, checked, scalar_cases
 from feedback import says as _says
 
 from lrcourse.exercises import check_decay_schedule, check_noise_floor, check_stability_limit
@@ -127,3 +128,45 @@ def test_decay_schedule_nonsense_input_raises():
         check_decay_schedule(np.ones((10, 100)))
     with pytest.raises(ValueError, match="lrs must be an array of finite numbers"):
         check_decay_schedule(np.full(1000, np.nan))
+
+
+# ----------------------------------------------------------------------------- arguments
+
+CALLS = [
+    (check_stability_limit, {"answer": 0.04, "mu": 2.0, "L": 50.0}),
+    (check_stability_limit, {"answer": 0.3, "mu": 2, "L": 50}),
+    (check_noise_floor, {"answer": 0.05, "lr": 0.02, "dim": 40, "batch_size": 10, "noise": 0.5}),
+    (
+        check_decay_schedule,
+        {"lrs": np.linspace(0.05, 0.0, 300), "peak": 0.05, "steps": 300, "seed": 1, "factor": 2.0},
+    ),
+]
+
+BAD = [
+    (check_stability_limit, {}, "answer", "0.04"),
+    (check_stability_limit, {}, "answer", float("inf")),
+    (check_stability_limit, {"answer": 0.04}, "L", 0.0),
+    (check_stability_limit, {"answer": 0.04, "L": 50.0}, "mu", 60.0),
+    (check_noise_floor, {}, "answer", None),
+    (check_noise_floor, {"answer": 0.05}, "lr", -0.02),
+    (check_noise_floor, {"answer": 0.05}, "dim", 0),
+    (check_noise_floor, {"answer": 0.05}, "batch_size", 2.5),
+    (check_noise_floor, {"answer": 0.05}, "noise", 0.0),
+    (check_decay_schedule, {}, "lrs", "0.05, 0.01"),
+    (check_decay_schedule, {}, "lrs", np.ones((2, 2))),
+    (check_decay_schedule, {"lrs": [0.05]}, "peak", 0.0),
+    (check_decay_schedule, {"lrs": [0.05]}, "steps", 0),
+    (check_decay_schedule, {"lrs": [0.05]}, "seed", -1),
+    (check_decay_schedule, {"lrs": [0.05]}, "factor", 0.5),
+]
+
+
+@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
+def test_numpy_and_torch_scalars_are_accepted(capsys, fn, kwargs, name, form):
+    assert checked(capsys, fn, {**kwargs, name: form}) == checked(capsys, fn, kwargs)
+
+
+@pytest.mark.parametrize("fn, kwargs, name, bad", bad_cases(BAD))
+def test_a_malformed_answer_or_setting_is_refused_naming_it(capsys, fn, kwargs, name, bad):
+    assert_named(fn, kwargs, name, bad)
+    assert capsys.readouterr().out == ""  # refused, not judged

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from feedback import assert_named, bad_cases, checked, scalar_cases
 from feedback import says as _says
 
 import lrcourse as lc
@@ -203,3 +204,54 @@ def test_total_steps_nonsense():
         check_total_steps(float("inf"))
     with pytest.raises(ValueError, match="batch_size"):
         check_total_steps(264, batch_size=0)
+
+
+# ----------------------------------------------------------------------------- arguments
+
+
+def _train(model, optimizer, scheduler, batches, epochs):
+    for _ in range(epochs):
+        for x, y in batches:
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+            scheduler.step()
+
+
+CALLS = [
+    (
+        check_wrong_loop_trace,
+        {"answer": [0.1, 0.01, 0.01, 0.001, 0.001, 0.001], "lr": 0.1, "gamma": 0.1, "epochs": 6},
+    ),
+    (check_fixed_loop, {"train": _train, "epochs": 2, "n_batches": 3, "max_lr": 0.1}),
+    (check_total_steps, {"answer": 264, "n_examples": 1347, "batch_size": 64, "epochs": 12}),
+    (check_total_steps, {"answer": 263.0}),
+]
+
+BAD = [
+    (check_wrong_loop_trace, {}, "answer", "0.1 0.01"),
+    (check_wrong_loop_trace, {}, "answer", [[0.1]]),
+    (check_wrong_loop_trace, {"answer": [0.1]}, "lr", 0.0),
+    (check_wrong_loop_trace, {"answer": [0.1]}, "gamma", 1.0),
+    (check_wrong_loop_trace, {"answer": [0.1]}, "epochs", 0),
+    (check_wrong_loop_trace, {"answer": [0.1]}, "milestones", [2, 0]),
+    (check_wrong_loop_trace, {"answer": [0.1]}, "milestones", "2, 4"),
+    (check_fixed_loop, {}, "train", "my loop"),
+    (check_fixed_loop, {"train": _train}, "n_batches", 1),
+    (check_fixed_loop, {"train": _train}, "max_lr", -0.1),
+    (check_total_steps, {}, "answer", "264"),
+    (check_total_steps, {"answer": 264}, "n_examples", 0),
+    (check_total_steps, {"answer": 264}, "batch_size", 6.4),
+    (check_total_steps, {"answer": 264}, "drop_last", "yes"),
+]
+
+
+@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
+def test_numpy_and_torch_scalars_are_accepted(capsys, fn, kwargs, name, form):
+    assert checked(capsys, fn, {**kwargs, name: form}) == checked(capsys, fn, kwargs)
+
+
+@pytest.mark.parametrize("fn, kwargs, name, bad", bad_cases(BAD))
+def test_a_malformed_answer_or_setting_is_refused_naming_it(capsys, fn, kwargs, name, bad):
+    assert_named(fn, kwargs, name, bad)
+    assert capsys.readouterr().out == ""  # refused, not judged

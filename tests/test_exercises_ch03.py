@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from feedback import assert_named, bad_cases, checked, scalar_cases
 from feedback import says as _says
 
 from lrcourse import lr_curve, torch_lr_curve
@@ -192,3 +193,36 @@ def test_multiplicative_nonsense_input_raises():
         check_multiplicative_lr(0.006, factor=1.5)
     with pytest.raises(ValueError, match="k"):
         check_multiplicative_lr(0.006, k=2.5)
+
+
+# ----------------------------------------------------------------------------- arguments
+
+CALLS = [
+    (check_exponential_gamma, {"gamma": 1e-3 ** (1 / 100), "factor": 1e-3, "steps": 100}),
+    (check_multistep_milestones, {"milestones": [30, 60, 60, 90], "gamma": 0.1}),
+    (check_multiplicative_lr, {"answer": 0.1 * 0.95**55, "lr": 0.1, "factor": 0.95, "k": 10}),
+]
+
+BAD = [
+    (check_exponential_gamma, {}, "gamma", "0.93"),
+    (check_exponential_gamma, {"gamma": 0.9}, "factor", 1.0),
+    (check_exponential_gamma, {"gamma": 0.9}, "steps", 1),
+    (check_multistep_milestones, {"gamma": 0.1}, "milestones", ["30"]),
+    (check_multistep_milestones, {"gamma": 0.1}, "milestones", [True]),
+    (check_multistep_milestones, {"milestones": [30]}, "gamma", float("nan")),
+    (check_multiplicative_lr, {}, "answer", None),
+    (check_multiplicative_lr, {"answer": 0.01}, "lr", 0),
+    (check_multiplicative_lr, {"answer": 0.01}, "factor", 1.5),
+    (check_multiplicative_lr, {"answer": 0.01}, "k", 2.5),
+]
+
+
+@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
+def test_numpy_and_torch_scalars_are_accepted(capsys, fn, kwargs, name, form):
+    assert checked(capsys, fn, {**kwargs, name: form}) == checked(capsys, fn, kwargs)
+
+
+@pytest.mark.parametrize("fn, kwargs, name, bad", bad_cases(BAD))
+def test_a_malformed_answer_or_setting_is_refused_naming_it(capsys, fn, kwargs, name, bad):
+    assert_named(fn, kwargs, name, bad)
+    assert capsys.readouterr().out == ""  # refused, not judged

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from feedback import assert_named, bad_cases, checked, scalar_cases
 from feedback import says as _says
 
 import lrcourse as lc
@@ -173,3 +174,42 @@ def test_lr_at_step_nonsense_raises():
         check_lr_at_step(0.05, k=-1)
     with pytest.raises(ValueError, match="lr"):
         check_lr_at_step(0.05, lr=0.0)
+
+
+# ----------------------------------------------------------------------------- arguments
+
+CALLS = [
+    (check_restart_position, {"answer": 70, "n": 3, "T_0": 10, "T_mult": 2}),
+    (check_restart_plan, {"T_0": 10, "T_mult": 2, "total": 150, "cycles": 4}),
+    (check_restart_plan, {"T_0": 10.0, "T_mult": 1.5}),
+    (
+        check_lr_at_step,
+        {"answer": 0.0505, "k": 50, "lr": 0.1, "T_0": 10, "T_mult": 2, "eta_min": 0.001},
+    ),
+]
+
+BAD = [
+    (check_restart_position, {}, "answer", "70"),
+    (check_restart_position, {"answer": 70}, "n", 0),
+    (check_restart_position, {"answer": 70}, "T_0", 10.0),
+    (check_restart_position, {"answer": 70}, "T_mult", 0),
+    (check_restart_plan, {"T_mult": 2}, "T_0", "10"),
+    (check_restart_plan, {"T_0": 10, "T_mult": 2}, "total", 0),
+    (check_restart_plan, {"T_0": 10, "T_mult": 2}, "cycles", 1.5),
+    (check_restart_plan, {"T_0": 10, "T_mult": 2}, "growing", 1),
+    (check_lr_at_step, {}, "answer", [0.05, 0.04]),
+    (check_lr_at_step, {"answer": 0.05}, "k", -1),
+    (check_lr_at_step, {"answer": 0.05}, "lr", 0.0),
+    (check_lr_at_step, {"answer": 0.05}, "eta_min", -0.001),
+]
+
+
+@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
+def test_numpy_and_torch_scalars_are_accepted(capsys, fn, kwargs, name, form):
+    assert checked(capsys, fn, {**kwargs, name: form}) == checked(capsys, fn, kwargs)
+
+
+@pytest.mark.parametrize("fn, kwargs, name, bad", bad_cases(BAD))
+def test_a_malformed_answer_or_setting_is_refused_naming_it(capsys, fn, kwargs, name, bad):
+    assert_named(fn, kwargs, name, bad)
+    assert capsys.readouterr().out == ""  # refused, not judged

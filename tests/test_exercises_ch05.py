@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from feedback import assert_named, bad_cases, checked, scalar_cases
 from feedback import says as _says
 
 import lrcourse as lc
@@ -187,3 +188,39 @@ def test_eps_floor_nonsense_input_raises():
         check_eps_floor(1e-8, eps=0.0)
     with pytest.raises(ValueError, match="factor"):
         check_eps_floor(1e-8, factor=1.0)
+
+
+# ----------------------------------------------------------------------------- arguments
+
+CALLS = [
+    (check_cut_epochs, {"answer": [4, 8, 12]}),
+    (check_lr_after_cuts, {"answer": 1e-3, "lr": 0.05, "factor": 0.5, "cuts": 6, "min_lr": 1e-3}),
+    (check_eps_floor, {"answer": 1e-3 * 0.5**16, "lr": 1e-3, "factor": 0.5, "eps": 1e-8}),
+]
+
+BAD = [
+    (check_cut_epochs, {}, "answer", "4, 8"),
+    (check_cut_epochs, {}, "answer", [4.5]),
+    (check_cut_epochs, {}, "answer", [-1]),
+    (check_quiet_settings, {}, "settings", [("patience", 5)]),
+    (check_quiet_settings, {"settings": {}}, "max_delay", -1.0),
+    (check_lr_after_cuts, {}, "answer", "0.001"),
+    (check_lr_after_cuts, {"answer": 0.001}, "lr", -0.05),
+    (check_lr_after_cuts, {"answer": 0.001}, "factor", 1.0),
+    (check_lr_after_cuts, {"answer": 0.001}, "cuts", -1),
+    (check_lr_after_cuts, {"answer": 0.001}, "min_lr", -1e-3),
+    (check_eps_floor, {}, "answer", float("nan")),
+    (check_eps_floor, {"answer": 1e-8}, "eps", 0.0),
+    (check_eps_floor, {"answer": 1e-8}, "factor", 0.0),
+]
+
+
+@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
+def test_numpy_and_torch_scalars_are_accepted(capsys, fn, kwargs, name, form):
+    assert checked(capsys, fn, {**kwargs, name: form}) == checked(capsys, fn, kwargs)
+
+
+@pytest.mark.parametrize("fn, kwargs, name, bad", bad_cases(BAD))
+def test_a_malformed_answer_or_setting_is_refused_naming_it(capsys, fn, kwargs, name, bad):
+    assert_named(fn, kwargs, name, bad)
+    assert capsys.readouterr().out == ""  # refused, not judged

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from feedback import assert_named, bad_cases, checked, scalar_cases
 from feedback import says as _says
 
 import lrcourse as lc
@@ -149,3 +150,56 @@ def test_rectifier_half_nonsense_input_raises():
         check_rectifier_half(float("inf"))
     with pytest.raises(ValueError, match="beta2"):
         check_rectifier_half(556, beta2=1.2)
+
+
+# ----------------------------------------------------------------------------- arguments
+
+
+def _lambda(t):
+    return (t + 1) / 10 if t < 10 else (60 - t) / 50
+
+
+CALLS = [
+    (
+        check_goyal_warmup,
+        {
+            "lr": 0.8,
+            "start_factor": 1 / 8,
+            "total_iters": 500,
+            "base_lr": 0.1,
+            "k": 8,
+            "warmup_epochs": 5,
+            "steps_per_epoch": 100,
+        },
+    ),
+    (check_warmup_lambda, {"fn": _lambda, "warmup_steps": 10, "total_steps": 60}),
+    (check_rectifier_half, {"answer": 556, "beta2": 0.999, "level": 0.5}),
+]
+
+GOYAL = {"lr": 0.8, "start_factor": 0.125, "total_iters": 500}
+
+BAD = [
+    (check_goyal_warmup, GOYAL, "lr", "0.8"),
+    (check_goyal_warmup, GOYAL, "total_iters", None),
+    (check_goyal_warmup, GOYAL, "base_lr", 0.0),
+    (check_goyal_warmup, GOYAL, "k", 1),
+    (check_goyal_warmup, GOYAL, "warmup_epochs", 2.5),
+    (check_goyal_warmup, GOYAL, "steps_per_epoch", 0),
+    (check_warmup_lambda, {}, "fn", 0.5),
+    (check_warmup_lambda, {"fn": _lambda}, "warmup_steps", 1),
+    (check_warmup_lambda, {"fn": _lambda, "warmup_steps": 10}, "total_steps", 11),
+    (check_rectifier_half, {}, "answer", "556"),
+    (check_rectifier_half, {"answer": 556}, "beta2", 0.5),
+    (check_rectifier_half, {"answer": 556}, "level", 1.0),
+]
+
+
+@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
+def test_numpy_and_torch_scalars_are_accepted(capsys, fn, kwargs, name, form):
+    assert checked(capsys, fn, {**kwargs, name: form}) == checked(capsys, fn, kwargs)
+
+
+@pytest.mark.parametrize("fn, kwargs, name, bad", bad_cases(BAD))
+def test_a_malformed_answer_or_setting_is_refused_naming_it(capsys, fn, kwargs, name, bad):
+    assert_named(fn, kwargs, name, bad)
+    assert capsys.readouterr().out == ""  # refused, not judged

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from feedback import assert_named, bad_cases, checked, scalar_cases
 from feedback import says as _says
 from torch.optim import lr_scheduler as S
 
@@ -202,3 +203,59 @@ def test_chained_nonsense_raises():
         check_chained_lr(0.3, gamma=1.5)
     with pytest.raises(ValueError, match="step"):
         check_chained_lr(0.3, step=-1)
+
+
+# ----------------------------------------------------------------------------- arguments
+
+
+def _build(optimizer):
+    return S.SequentialLR(
+        optimizer,
+        [
+            S.LinearLR(optimizer, start_factor=0.1, total_iters=5),
+            S.CosineAnnealingLR(optimizer, 15),
+        ],
+        milestones=[5],
+    )
+
+
+def _stlr(t):
+    return float(slanted_triangular_factor(100, 0.1, 32.0)[t])
+
+
+CALLS = [
+    (
+        check_warmup_cosine,
+        {"build": _build, "warmup": 5, "total": 20, "start_factor": 0.1, "lr": 0.1},
+    ),
+    (check_slanted_triangular, {"lr_lambda": _stlr, "total": 100, "cut_frac": 0.1, "ratio": 32.0}),
+    (check_slanted_triangular, {"lr_lambda": _stlr, "total": 100, "lr": 0.5}),
+    (check_chained_lr, {"answer": 0.5 * 0.9**5, "step": 15, "T_max": 10, "gamma": 0.9, "lr": 1.0}),
+]
+
+BAD = [
+    (check_warmup_cosine, {}, "build", None),
+    (check_warmup_cosine, {"build": _build}, "total", 1),
+    (check_warmup_cosine, {"build": _build, "total": 20}, "warmup", 20),
+    (check_warmup_cosine, {"build": _build}, "start_factor", 0.0),
+    (check_warmup_cosine, {"build": _build}, "lr", -0.1),
+    (check_slanted_triangular, {}, "lr_lambda", [0.1, 0.2]),
+    (check_slanted_triangular, {"lr_lambda": _stlr}, "total", 1),
+    (check_slanted_triangular, {"lr_lambda": _stlr, "total": 100}, "cut_frac", 0.001),
+    (check_slanted_triangular, {"lr_lambda": _stlr}, "ratio", 0.5),
+    (check_chained_lr, {}, "answer", "0.3"),
+    (check_chained_lr, {"answer": 0.3}, "step", -1),
+    (check_chained_lr, {"answer": 0.3}, "T_max", np.float64(10.0)),
+    (check_chained_lr, {"answer": 0.3}, "gamma", 1.1),
+]
+
+
+@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
+def test_numpy_and_torch_scalars_are_accepted(capsys, fn, kwargs, name, form):
+    assert checked(capsys, fn, {**kwargs, name: form}) == checked(capsys, fn, kwargs)
+
+
+@pytest.mark.parametrize("fn, kwargs, name, bad", bad_cases(BAD))
+def test_a_malformed_answer_or_setting_is_refused_naming_it(capsys, fn, kwargs, name, bad):
+    assert_named(fn, kwargs, name, bad)
+    assert capsys.readouterr().out == ""  # refused, not judged
