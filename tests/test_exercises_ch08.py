@@ -219,7 +219,7 @@ def _build(optimizer):
     )
 
 
-def _stlr(t):
+def _stlr_100(t):
     return float(slanted_triangular_factor(100, 0.1, 32.0)[t])
 
 
@@ -228,8 +228,8 @@ CALLS = [
         check_warmup_cosine,
         {"build": _build, "warmup": 5, "total": 20, "start_factor": 0.1, "lr": 0.1},
     ),
-    (check_slanted_triangular, {"lr_lambda": _stlr, "total": 100, "cut_frac": 0.1, "ratio": 32.0}),
-    (check_slanted_triangular, {"lr_lambda": _stlr, "total": 100, "lr": 0.5}),
+    (check_slanted_triangular, {"lr_lambda": _stlr_100, "total": 100, "cut_frac": 0.1, "ratio": 32.0}),
+    (check_slanted_triangular, {"lr_lambda": _stlr_100, "total": 100, "lr": 0.5}),
     (check_chained_lr, {"answer": 0.5 * 0.9**5, "step": 15, "T_max": 10, "gamma": 0.9, "lr": 1.0}),
 ]
 
@@ -240,9 +240,9 @@ BAD = [
     (check_warmup_cosine, {"build": _build}, "start_factor", 0.0),
     (check_warmup_cosine, {"build": _build}, "lr", -0.1),
     (check_slanted_triangular, {}, "lr_lambda", [0.1, 0.2]),
-    (check_slanted_triangular, {"lr_lambda": _stlr}, "total", 1),
-    (check_slanted_triangular, {"lr_lambda": _stlr, "total": 100}, "cut_frac", 0.001),
-    (check_slanted_triangular, {"lr_lambda": _stlr}, "ratio", 0.5),
+    (check_slanted_triangular, {"lr_lambda": _stlr_100}, "total", 1),
+    (check_slanted_triangular, {"lr_lambda": _stlr_100, "total": 100}, "cut_frac", 0.001),
+    (check_slanted_triangular, {"lr_lambda": _stlr_100}, "ratio", 0.5),
     (check_chained_lr, {}, "answer", "0.3"),
     (check_chained_lr, {"answer": 0.3}, "step", -1),
     (check_chained_lr, {"answer": 0.3}, "T_max", np.float64(10.0)),
