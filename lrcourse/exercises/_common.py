@@ -20,6 +20,7 @@ from ..validation import ParameterError, as_array, as_real, fail
 __all__ = [
     "close",
     "evaluate",
+    "first_mismatch",
     "number",
     "number_list",
     "positive",
@@ -75,6 +76,18 @@ def evaluate(fn: Callable[[int], Any], steps: int, call: str) -> np.ndarray | st
         except ParameterError:
             return f"{call}({t}) must return a finite number, got {v!r}"
     return np.array(values)
+
+
+def first_mismatch(
+    got: np.ndarray, want: np.ndarray, rtol: float = 1e-6, atol: float = 1e-12
+) -> int | None:
+    """The first index where two curves differ (``np.isclose``), or None if they agree
+    everywhere and have the same length (a shorter one differs where it ends)."""
+    n = min(len(got), len(want))
+    bad = ~np.isclose(got[:n], want[:n], rtol=rtol, atol=atol)
+    if bad.any():
+        return int(np.argmax(bad))
+    return None if len(got) == len(want) else n
 
 
 def whole(value: float) -> int | None:

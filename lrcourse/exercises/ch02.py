@@ -11,13 +11,13 @@ import numpy as np
 import torch
 
 from ..validation import as_bool, as_callable, as_int, as_int_list
-from ._common import number, number_list, positive, report, unit
+from ._common import first_mismatch, number, number_list, positive, report, unit
 
 __all__ = ["check_fixed_loop", "check_total_steps", "check_wrong_loop_trace"]
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=1e-12))
+    return first_mismatch(a, b) is None
 
 
 def check_wrong_loop_trace(
@@ -78,7 +78,7 @@ def check_wrong_loop_trace(
             "shifted two epochs: the loop makes one call per epoch, just earlier, so the "
             "whole schedule moves by a single step.",
         )
-    bad = int(np.argmax(~np.isclose(got, right, rtol=1e-6, atol=1e-12)))
+    bad = first_mismatch(got, right)
     return report(
         False,
         f"epoch {bad} is off: you said {got[bad]:g}. Hint: write the intended values "
@@ -185,7 +185,7 @@ def check_fixed_loop(
             "step it after every optimizer.step().",
         )
     if not _same(lrs, curve[:total]):
-        bad = int(np.argmax(~np.isclose(lrs, curve[:total], rtol=1e-6, atol=1e-12)))
+        bad = first_mismatch(lrs, curve[:total])
         return report(
             False,
             f"optimizer step {bad} used LR {lrs[bad]:.4g}, the schedule says "

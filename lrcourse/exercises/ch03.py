@@ -5,10 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from ..validation import as_int
-from ._common import close, number, number_list, positive, report, unit
+from ._common import close, first_mismatch, number, number_list, positive, report, unit
 
 __all__ = ["check_exponential_gamma", "check_multiplicative_lr", "check_multistep_milestones"]
 
@@ -129,7 +127,8 @@ def check_multistep_milestones(milestones: Any, gamma: float) -> bool:
         return report(False, "milestones count scheduler.step() calls: they cannot be negative.")
     ints = sorted(int(m) for m in values)
     mine = lr_curve("MultiStepLR", _LOG_STEPS, lr=_LOG_LR, milestones=ints, gamma=g)
-    if np.allclose(mine, target, rtol=1e-9, atol=0.0):
+    k = first_mismatch(mine, target, rtol=1e-9, atol=0.0)
+    if k is None:
         shuffled = isinstance(milestones, list | tuple) and values != sorted(values)
         note = " (listed out of order, which torch accepts)" if shuffled else ""
         return report(
@@ -152,7 +151,6 @@ def check_multistep_milestones(milestones: Any, gamma: float) -> bool:
             "off by one: milestone m takes effect at step m, i.e. after m calls to "
             "scheduler.step(). Use the first step at which the new LR appears in the log.",
         )
-    k = int(np.argmax(~np.isclose(mine, target, rtol=1e-9, atol=0.0)))
     return report(
         False,
         f"the curves first differ at step {k}: yours gives {mine[k]:.3g}, the log says "

@@ -13,14 +13,9 @@ import torch
 from torch.optim import lr_scheduler
 
 from ..validation import as_callable, as_int, as_real
-from ._common import close, evaluate, number, positive, report
+from ._common import close, evaluate, first_mismatch, number, positive, report
 
 __all__ = ["check_chained_lr", "check_slanted_triangular", "check_warmup_cosine"]
-
-
-def _first_mismatch(got: np.ndarray, want: np.ndarray) -> int | None:
-    bad = ~np.isclose(got, want, rtol=1e-6, atol=1e-12)
-    return int(np.argmax(bad)) if bad.any() else None
 
 
 # ----------------------------------------------------------------------------- exercise 1
@@ -103,7 +98,7 @@ def check_warmup_cosine(
         return report(False, f"stepping your scheduler raised {type(err).__name__}: {err}")
     got_arr = np.asarray(got, dtype=np.float64)
     want = _warmup_cosine_curve(total + 1, lr, start_factor, warmup, warmup, total - warmup)
-    first = _first_mismatch(got_arr, want)
+    first = first_mismatch(got_arr, want)
     if first is None:
         return report(
             True,
@@ -157,7 +152,7 @@ def check_warmup_cosine(
     for (iters, milestone, t_max), hint in mistakes:
         if 1 <= t_max and 1 <= milestone < total + 1:
             cand = _warmup_cosine_curve(total + 1, lr, start_factor, iters, milestone, t_max)
-            if _first_mismatch(got_arr, cand) is None:
+            if first_mismatch(got_arr, cand) is None:
                 return report(False, hint)
     if not math.isclose(got_arr[0], start_factor * lr, rel_tol=1e-6):
         return report(
@@ -221,7 +216,7 @@ def check_slanted_triangular(
     got = evaluate(lr_lambda, total + 1, "lr_lambda")
     if isinstance(got, str):
         return report(False, got + ".")
-    if _first_mismatch(got, want) is None:
+    if first_mismatch(got, want) is None:
         note = ""
         if isinstance(lr_lambda, types.FunctionType | types.LambdaType):
             note = (
@@ -262,7 +257,7 @@ def check_slanted_triangular(
             False,
             f"the peak should be at t = floor(total * cut_frac) = {cut}, yours is at t={peak}.",
         )
-    first = _first_mismatch(got, want)
+    first = first_mismatch(got, want)
     return report(
         False,
         f"lr_lambda({first}) = {got[first]:.5g}, expected {want[first]:.5g}. Hint: p rises "
