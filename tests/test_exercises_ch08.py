@@ -228,7 +228,10 @@ CALLS = [
         check_warmup_cosine,
         {"build": _build, "warmup": 5, "total": 20, "start_factor": 0.1, "lr": 0.1},
     ),
-    (check_slanted_triangular, {"lr_lambda": _stlr_100, "total": 100, "cut_frac": 0.1, "ratio": 32.0}),
+    (
+        check_slanted_triangular,
+        {"lr_lambda": _stlr_100, "total": 100, "cut_frac": 0.1, "ratio": 32.0},
+    ),
     (check_slanted_triangular, {"lr_lambda": _stlr_100, "total": 100, "lr": 0.5}),
     (check_chained_lr, {"answer": 0.5 * 0.9**5, "step": 15, "T_max": 10, "gamma": 0.9, "lr": 1.0}),
 ]
