@@ -92,3 +92,30 @@ def checked(capsys, fn: Callable[..., Any], kwargs: dict[str, Any]) -> tuple[Any
     capsys.readouterr()
     verdict = fn(**kwargs)
     return verdict, capsys.readouterr().out
+
+
+def argument_tests(calls: Iterable[Call], bad: Iterable[Any]) -> tuple[Any, Any]:
+    """The two tests of a module's (or a chapter's checkers') arguments, parametrised.
+
+    ``calls``: ``(fn, kwargs)`` with valid arguments; each numeric one given as a numpy scalar,
+    0-d array or 0-d tensor must give the same result (and print the same) as the Python
+    number. ``bad``: ``(fn, kwargs, name, value)`` rows; each is refused with a
+    ParameterError naming ``name``, before anything is printed. Bind the two in the test
+    module: ``test_scalars, test_bad = argument_tests(CALLS, BAD)``.
+    """
+
+    @pytest.mark.parametrize("fn, kwargs, name, form", list(scalar_cases(calls)))
+    def test_numpy_and_torch_scalars_are_accepted(capsys, fn, kwargs, name, form):
+        result, printed = checked(capsys, fn, {**kwargs, name: form})
+        expected, expected_printed = checked(capsys, fn, kwargs)
+        assert same(result, expected) and printed == expected_printed
+
+    @pytest.mark.parametrize("fn, kwargs, name, value", list(bad_cases(bad)))
+    def test_a_bad_value_is_refused_naming_the_parameter(capsys, fn, kwargs, name, value):
+        assert_named(fn, kwargs, name, value)
+        assert capsys.readouterr().out == ""  # refused, not judged
+
+    return (
+        test_numpy_and_torch_scalars_are_accepted,
+        test_a_bad_value_is_refused_naming_the_parameter,
+    )

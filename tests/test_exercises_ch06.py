@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from feedback import assert_named, bad_cases, checked, scalar_cases
+from feedback import argument_tests
 from feedback import says as _says
 
 import lrcourse as lc
@@ -48,15 +48,6 @@ def test_goyal_rejects_with_specific_hint(capsys, args, hint):
 def test_goyal_off_by_one_passes_with_a_note(capsys):
     assert check_goyal_warmup(0.8, 1 / 8, 499) is True
     _says(capsys, "one step off")
-
-
-def test_goyal_nonsense_input_raises():
-    with pytest.raises(TypeError, match="lr"):
-        check_goyal_warmup("0.8", 0.125, 500)
-    with pytest.raises(ValueError, match="total_iters"):
-        check_goyal_warmup(0.8, 0.125, float("nan"))
-    with pytest.raises(ValueError, match="k"):
-        check_goyal_warmup(0.8, 0.125, 500, k=1)
 
 
 # ----------------------------------------------------------------------------- warmup lambda
@@ -105,13 +96,6 @@ def test_warmup_lambda_rejects_with_specific_hint(capsys, fn, hint):
     assert "Correct" not in out
 
 
-def test_warmup_lambda_nonsense_input_raises():
-    with pytest.raises(TypeError, match="fn"):
-        check_warmup_lambda(0.5)
-    with pytest.raises(ValueError, match="warmup_steps"):
-        check_warmup_lambda(_right, warmup_steps=1)
-
-
 # ----------------------------------------------------------------------------- rectifier
 
 
@@ -143,15 +127,6 @@ def test_rectifier_half_rejects_with_specific_hint(capsys, answer, hint):
     assert "Correct" not in out
 
 
-def test_rectifier_half_nonsense_input_raises():
-    with pytest.raises(TypeError, match="answer"):
-        check_rectifier_half("556")
-    with pytest.raises(ValueError, match="answer"):
-        check_rectifier_half(float("inf"))
-    with pytest.raises(ValueError, match="beta2"):
-        check_rectifier_half(556, beta2=1.2)
-
-
 # ----------------------------------------------------------------------------- arguments
 
 
@@ -179,6 +154,12 @@ CALLS = [
 GOYAL = {"lr": 0.8, "start_factor": 0.125, "total_iters": 500}
 
 BAD = [
+    (check_goyal_warmup, {"start_factor": 0.125, "total_iters": 500}, "lr", "0.8"),
+    (check_goyal_warmup, {"lr": 0.8, "start_factor": 0.125}, "total_iters", float("nan")),
+    (check_goyal_warmup, {"lr": 0.8, "start_factor": 0.125, "total_iters": 500}, "k", 1),
+    (check_warmup_lambda, {"fn": _right}, "warmup_steps", 1),
+    (check_rectifier_half, {}, "answer", float("inf")),
+    (check_rectifier_half, {"answer": 556}, "beta2", 1.2),
     (check_goyal_warmup, GOYAL, "lr", "0.8"),
     (check_goyal_warmup, GOYAL, "total_iters", None),
     (check_goyal_warmup, GOYAL, "base_lr", 0.0),
@@ -194,12 +175,6 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
-def test_numpy_and_torch_scalars_are_accepted(capsys, fn, kwargs, name, form):
-    assert checked(capsys, fn, {**kwargs, name: form}) == checked(capsys, fn, kwargs)
-
-
-@pytest.mark.parametrize("fn, kwargs, name, bad", bad_cases(BAD))
-def test_a_malformed_answer_or_setting_is_refused_naming_it(capsys, fn, kwargs, name, bad):
-    assert_named(fn, kwargs, name, bad)
-    assert capsys.readouterr().out == ""  # refused, not judged
+test_numpy_and_torch_scalars_are_accepted, test_a_bad_value_is_refused_naming_the_parameter = (
+    argument_tests(CALLS, BAD)
+)

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 import torch
-from feedback import assert_named, bad_cases, same, scalar_cases
+from feedback import argument_tests, same
 
 from lrcourse.landscape import (
     empirical_stability_limit,
@@ -135,43 +135,35 @@ CALLS = [
 ]
 
 
-@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
-def test_numpy_and_torch_scalars_are_accepted(fn, kwargs, name, form):
-    assert same(fn(**{**kwargs, name: form}), fn(**kwargs))
-
-
 def test_arrays_may_be_numpy_torch_or_lists():
     ref = gd_trajectory([0.1, 0.05], start=[1.0, 2.0])
     assert same(gd_trajectory(np.array([0.1, 0.05]), start=torch.tensor([1.0, 2.0])), ref)
 
 
-@pytest.mark.parametrize(
-    "fn, kwargs, name, bad",
-    bad_cases(
-        [
-            (quadratic_bowl, {"L": 1.0}, "mu", 0.0),
-            (quadratic_bowl, {"L": 1.0}, "mu", "1"),
-            (quadratic_bowl, {}, "L", float("inf")),
-            (quadratic_bowl, {"mu": 2.0}, "L", 1.0),
-            (gd_trajectory, {}, "lrs", np.ones((2, 2))),
-            (gd_trajectory, {}, "lrs", [0.1, -0.1]),
-            (gd_trajectory, {}, "lrs", [0.1, float("nan")]),
-            (gd_trajectory, {"lrs": [0.1]}, "start", (1.0, 2.0, 3.0)),
-            (gd_trajectory, {"lrs": [0.1]}, "noise", -1.0),
-            (gd_trajectory, {"lrs": [0.1]}, "bowl", "bowl"),
-            (gd_trajectory, {"lrs": [0.1]}, "seed", -1),
-            (gd_trajectory, {"lrs": [0.1]}, "blowup", 1.0),
-            (stability_limit, {}, "bowl", 3.0),
-            (empirical_stability_limit, {"bowl": quadratic_bowl()}, "steps", 0),
-            (empirical_stability_limit, {"bowl": quadratic_bowl()}, "rel_tol", 1.0),
-            (plot_trajectories, {"bowl": quadratic_bowl()}, "runs", {}),
-            (plot_trajectories, {"bowl": quadratic_bowl()}, "runs", [1, 2]),
-            (panels, {}, "ncols", 0),
-        ]
-    ),
+BAD = [
+    (quadratic_bowl, {"L": 1.0}, "mu", 0.0),
+    (quadratic_bowl, {"L": 1.0}, "mu", "1"),
+    (quadratic_bowl, {}, "L", float("inf")),
+    (quadratic_bowl, {"mu": 2.0}, "L", 1.0),
+    (gd_trajectory, {}, "lrs", np.ones((2, 2))),
+    (gd_trajectory, {}, "lrs", [0.1, -0.1]),
+    (gd_trajectory, {}, "lrs", [0.1, float("nan")]),
+    (gd_trajectory, {"lrs": [0.1]}, "start", (1.0, 2.0, 3.0)),
+    (gd_trajectory, {"lrs": [0.1]}, "noise", -1.0),
+    (gd_trajectory, {"lrs": [0.1]}, "bowl", "bowl"),
+    (gd_trajectory, {"lrs": [0.1]}, "seed", -1),
+    (gd_trajectory, {"lrs": [0.1]}, "blowup", 1.0),
+    (stability_limit, {}, "bowl", 3.0),
+    (empirical_stability_limit, {"bowl": quadratic_bowl()}, "steps", 0),
+    (empirical_stability_limit, {"bowl": quadratic_bowl()}, "rel_tol", 1.0),
+    (plot_trajectories, {"bowl": quadratic_bowl()}, "runs", {}),
+    (plot_trajectories, {"bowl": quadratic_bowl()}, "runs", [1, 2]),
+    (panels, {}, "ncols", 0),
+]
+
+test_numpy_and_torch_scalars_are_accepted, test_a_bad_value_is_refused_naming_the_parameter = (
+    argument_tests(CALLS, BAD)
 )
-def test_a_bad_value_is_refused_naming_the_parameter(fn, kwargs, name, bad):
-    assert_named(fn, kwargs, name, bad)
 
 
 def test_a_run_that_is_not_a_trajectory_is_named():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from feedback import assert_named, bad_cases, same, scalar_cases
+from feedback import argument_tests, assert_named
 from torch import nn
 
 from lrcourse.models import mlp, sequence_cross_entropy, small_cnn, tiny_transformer
@@ -84,38 +84,32 @@ CALLS = [
 ]
 
 
-@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
-def test_numpy_and_torch_scalars_are_accepted(fn, kwargs, name, form):
-    assert same(fn(**{**kwargs, name: form}), fn(**kwargs))
-
-
 MLP = {"in_features": 8, "hidden": 4, "out_features": 2}
 
 
-@pytest.mark.parametrize(
-    "fn, kwargs, name, bad",
-    bad_cases(
-        [
-            (mlp, MLP, "in_features", 0),
-            (mlp, MLP, "hidden", 0),
-            (mlp, MLP, "hidden", [4, -1]),
-            (mlp, MLP, "hidden", "32"),
-            (mlp, MLP, "out_features", 2.0),
-            (mlp, MLP, "seed", -1),
-            (small_cnn, {}, "channels", 0),
-            (small_cnn, {}, "n_classes", True),
-            (small_cnn, {}, "seed", 0.5),
-            (tiny_transformer, {"n_heads": 4}, "d_model", 30),
-            (tiny_transformer, {}, "norm", "Pre"),
-            (tiny_transformer, {}, "n_layers", 0),
-            (tiny_transformer, {}, "vocab", np.float64(10.0)),
-            (tiny_transformer, {}, "seed", -1),
-        ]
-    ),
+BAD = [
+    (mlp, MLP, "in_features", 0),
+    (mlp, MLP, "hidden", 0),
+    (mlp, MLP, "hidden", [4, -1]),
+    (mlp, MLP, "hidden", "32"),
+    (mlp, MLP, "out_features", 2.0),
+    (mlp, MLP, "seed", -1),
+    (small_cnn, {}, "channels", 0),
+    (small_cnn, {}, "n_classes", True),
+    (small_cnn, {}, "seed", 0.5),
+    (tiny_transformer, {"n_heads": 4}, "d_model", 30),
+    (tiny_transformer, {}, "norm", "Pre"),
+    (tiny_transformer, {}, "n_layers", 0),
+    (tiny_transformer, {}, "vocab", np.float64(10.0)),
+    (tiny_transformer, {}, "seed", -1),
+]
+
+test_numpy_and_torch_scalars_are_accepted, test_a_bad_value_is_refused_naming_the_parameter = (
+    argument_tests(CALLS, BAD)
 )
-def test_a_bad_value_is_refused_naming_the_parameter(fn, kwargs, name, bad):
-    message = assert_named(fn, kwargs, name, bad)
-    if name == "norm":
-        assert "did you mean 'pre'?" in message
-    if name == "d_model":
-        assert "divisible by n_heads=4" in message
+
+
+def test_the_message_suggests_a_fix():
+    assert "did you mean 'pre'?" in assert_named(tiny_transformer, {}, "norm", "Pre")
+    message = assert_named(tiny_transformer, {"n_heads": 4}, "d_model", 30)
+    assert "divisible by n_heads=4" in message

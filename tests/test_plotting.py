@@ -6,7 +6,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from feedback import assert_named, bad_cases, same, scalar_cases
+from feedback import argument_tests, same
 from matplotlib.colors import to_hex
 
 import lrcourse as lc
@@ -226,11 +226,6 @@ CALLS = [
 ]
 
 
-@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
-def test_numpy_and_torch_scalars_are_accepted(fn, kwargs, name, form):
-    assert same(fn(**{**kwargs, name: form}), fn(**kwargs))
-
-
 def test_a_spec_given_as_a_list_is_a_spec():
     assert same(curves(steps=10), lines(lc.plot_curves(["StepLR", {"step_size": 3}], 10)))
     ax = lc.plot_curves([["StepLR", {"step_size": 3}], ["ExponentialLR", {"gamma": 0.9}]], 10)
@@ -242,37 +237,34 @@ LOSSES = {"histories": [1.0, 2.0]}
 LR_LOSS = {"lrs": [0.1, 0.2], "losses": [1.0, 1.0]}
 
 
-@pytest.mark.parametrize(
-    "fn, kwargs, name, bad",
-    bad_cases(
-        [
-            (lc.plot_curves, STEP, "steps_per_epoch", 0),
-            (lc.plot_curves, STEP, "steps_per_epoch", -2),
-            (lc.plot_curves, STEP, "steps_per_epoch", 2.5),
-            (lc.plot_curves, STEP, "steps_per_epoch", True),
-            (lc.plot_curves, STEP, "specs", 42),
-            (lc.plot_curves, STEP, "specs", []),
-            (lc.plot_curves, STEP, "specs", {}),
-            (lc.plot_curves, STEP, "steps", 0),
-            (lc.plot_curves, STEP, "lr", -1.0),
-            (lc.plot_curves, STEP, "lr", float("nan")),
-            (lc.plot_curves, STEP, "ax", "here"),
-            (lc.plot_curves, STEP, "title", 3),
-            (lc.plot_losses, LOSSES, "histories", []),
-            (lc.plot_losses, LOSSES, "steps_per_epoch", 0),
-            (lc.plot_losses, LOSSES, "key", 3),
-            (lc.plot_losses, LOSSES, "ax", plt),
-            (lc.plot_lr_vs_loss, LR_LOSS, "losses", [1.0]),
-            (lc.plot_lr_vs_loss, LR_LOSS, "lrs", [0.0, 0.1]),
-            (lc.plot_lr_vs_loss, LR_LOSS, "lrs", [-1.0, 0.1]),
-            (lc.plot_lr_vs_loss, LR_LOSS, "lrs", [np.inf, 0.1]),
-            (lc.plot_lr_vs_loss, LR_LOSS, "suggested_lr", -1.0),
-            (lc.style_axes, {}, "ax", None),
-        ]
-    ),
+BAD = [
+    (lc.plot_curves, STEP, "steps_per_epoch", 0),
+    (lc.plot_curves, STEP, "steps_per_epoch", -2),
+    (lc.plot_curves, STEP, "steps_per_epoch", 2.5),
+    (lc.plot_curves, STEP, "steps_per_epoch", True),
+    (lc.plot_curves, STEP, "specs", 42),
+    (lc.plot_curves, STEP, "specs", []),
+    (lc.plot_curves, STEP, "specs", {}),
+    (lc.plot_curves, STEP, "steps", 0),
+    (lc.plot_curves, STEP, "lr", -1.0),
+    (lc.plot_curves, STEP, "lr", float("nan")),
+    (lc.plot_curves, STEP, "ax", "here"),
+    (lc.plot_curves, STEP, "title", 3),
+    (lc.plot_losses, LOSSES, "histories", []),
+    (lc.plot_losses, LOSSES, "steps_per_epoch", 0),
+    (lc.plot_losses, LOSSES, "key", 3),
+    (lc.plot_losses, LOSSES, "ax", plt),
+    (lc.plot_lr_vs_loss, LR_LOSS, "losses", [1.0]),
+    (lc.plot_lr_vs_loss, LR_LOSS, "lrs", [0.0, 0.1]),
+    (lc.plot_lr_vs_loss, LR_LOSS, "lrs", [-1.0, 0.1]),
+    (lc.plot_lr_vs_loss, LR_LOSS, "lrs", [np.inf, 0.1]),
+    (lc.plot_lr_vs_loss, LR_LOSS, "suggested_lr", -1.0),
+    (lc.style_axes, {}, "ax", None),
+]
+
+test_numpy_and_torch_scalars_are_accepted, test_a_bad_value_is_refused_naming_the_parameter = (
+    argument_tests(CALLS, BAD)
 )
-def test_a_bad_value_is_refused_naming_the_parameter(fn, kwargs, name, bad):
-    assert_named(fn, kwargs, name, bad)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from feedback import assert_named, bad_cases, same, scalar_cases
+from feedback import argument_tests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -271,11 +271,6 @@ CALLS = [
 ]
 
 
-@pytest.mark.parametrize("fn, kwargs, name, form", scalar_cases(CALLS))
-def test_numpy_and_torch_scalars_are_accepted(fn, kwargs, name, form):
-    assert same(fn(**{**kwargs, name: form}), fn(**kwargs))
-
-
 def test_step_counts_and_gradients_may_be_numpy_torch_or_lists():
     assert np.allclose(lc.radam_rho(torch.tensor([1, 5])), lc.radam_rho([1, 5]))
     assert np.allclose(lc.radam_updates(torch.ones(7, 1)), lc.radam_updates([[1.0]] * 7))
@@ -285,47 +280,44 @@ GRADS = {"grads": np.ones((3, 1))}
 RUN = {"run": _fake({0.1: 0.1, 0.01: 0.1})[0], "lrs": [0.1], "bound": 1.0}
 
 
-@pytest.mark.parametrize(
-    "fn, kwargs, name, bad",
-    bad_cases(
-        [
-            (lc.linear_warmup, {}, "warmup_steps", 0),
-            (lc.linear_warmup, {}, "warmup_steps", 2.5),
-            (lc.linear_warmup, {}, "warmup_steps", True),
-            (lc.untuned_linear_warmup, {}, "beta2", 1.0),
-            (lc.untuned_linear_warmup, {}, "beta2", 0),
-            (lc.untuned_linear_warmup, {}, "beta2", "0.999"),
-            (lc.radam_rho, {}, "t", 0),
-            (lc.radam_rho, {}, "t", [1.5, 2]),
-            (lc.radam_rho, {}, "t", "5"),
-            (lc.radam_rho, {}, "t", True),
-            (lc.radam_rho, {}, "t", [[1, 2]]),
-            (lc.radam_rectifier, {"t": 3}, "beta2", 1.5),
-            (lc.radam_rectifier, {"t": 3}, "threshold", 3.0),
-            (lc.radam_sgd_steps, {"beta2": 0.6}, "threshold", 5.0),
-            (lc.radam_sgd_steps, {}, "threshold", -1.0),
-            (lc.radam_updates, {}, "grads", np.zeros((0, 3))),
-            (lc.radam_updates, {}, "grads", [[1.0, float("nan")]]),
-            (lc.radam_updates, {}, "grads", 1.0),
-            (lc.radam_updates, GRADS, "betas", (0.9,)),
-            (lc.radam_updates, GRADS, "lr", -1.0),
-            (lc.radam_updates, GRADS, "eps", float("inf")),
-            (lc.radam_updates, GRADS, "threshold", 3.0),
-            (lc.adaptive_lr_spread, {}, "steps", []),
-            (lc.adaptive_lr_spread, {}, "steps", [0, 1]),
-            (lc.adaptive_lr_spread, {"steps": [1]}, "q", 0.6),
-            (lc.adaptive_lr_spread, {"steps": [1]}, "n", 5),
-            (lc.adaptive_lr_spread, {"steps": [1]}, "seed", -1),
-            (lc.stability_scan, RUN, "lrs", []),
-            (lc.stability_scan, RUN, "lrs", [0.1, 0.01]),
-            (lc.stability_scan, RUN, "lrs", [0.0, 0.1]),
-            (lc.stability_scan, RUN, "bound", 0.0),
-            (lc.stability_scan, RUN, "run", 3),
-        ]
-    ),
+BAD = [
+    (lc.linear_warmup, {}, "warmup_steps", 0),
+    (lc.linear_warmup, {}, "warmup_steps", 2.5),
+    (lc.linear_warmup, {}, "warmup_steps", True),
+    (lc.untuned_linear_warmup, {}, "beta2", 1.0),
+    (lc.untuned_linear_warmup, {}, "beta2", 0),
+    (lc.untuned_linear_warmup, {}, "beta2", "0.999"),
+    (lc.radam_rho, {}, "t", 0),
+    (lc.radam_rho, {}, "t", [1.5, 2]),
+    (lc.radam_rho, {}, "t", "5"),
+    (lc.radam_rho, {}, "t", True),
+    (lc.radam_rho, {}, "t", [[1, 2]]),
+    (lc.radam_rectifier, {"t": 3}, "beta2", 1.5),
+    (lc.radam_rectifier, {"t": 3}, "threshold", 3.0),
+    (lc.radam_sgd_steps, {"beta2": 0.6}, "threshold", 5.0),
+    (lc.radam_sgd_steps, {}, "threshold", -1.0),
+    (lc.radam_updates, {}, "grads", np.zeros((0, 3))),
+    (lc.radam_updates, {}, "grads", [[1.0, float("nan")]]),
+    (lc.radam_updates, {}, "grads", 1.0),
+    (lc.radam_updates, GRADS, "betas", (0.9,)),
+    (lc.radam_updates, GRADS, "lr", -1.0),
+    (lc.radam_updates, GRADS, "eps", float("inf")),
+    (lc.radam_updates, GRADS, "threshold", 3.0),
+    (lc.adaptive_lr_spread, {}, "steps", []),
+    (lc.adaptive_lr_spread, {}, "steps", [0, 1]),
+    (lc.adaptive_lr_spread, {"steps": [1]}, "q", 0.6),
+    (lc.adaptive_lr_spread, {"steps": [1]}, "n", 5),
+    (lc.adaptive_lr_spread, {"steps": [1]}, "seed", -1),
+    (lc.stability_scan, RUN, "lrs", []),
+    (lc.stability_scan, RUN, "lrs", [0.1, 0.01]),
+    (lc.stability_scan, RUN, "lrs", [0.0, 0.1]),
+    (lc.stability_scan, RUN, "bound", 0.0),
+    (lc.stability_scan, RUN, "run", 3),
+]
+
+test_numpy_and_torch_scalars_are_accepted, test_a_bad_value_is_refused_naming_the_parameter = (
+    argument_tests(CALLS, BAD)
 )
-def test_a_bad_value_is_refused_naming_the_parameter(fn, kwargs, name, bad):
-    assert_named(fn, kwargs, name, bad)
 
 
 def test_the_betas_are_named_one_by_one():
