@@ -178,21 +178,12 @@ def test_total_steps_one_short_really_raises():
 # ----------------------------------------------------------------------------- arguments
 
 
-def _train(model, optimizer, scheduler, batches, epochs):
-    for _ in range(epochs):
-        for x, y in batches:
-            optimizer.zero_grad()
-            F.cross_entropy(model(x), y).backward()
-            optimizer.step()
-            scheduler.step()
-
-
 CALLS = [
     (
         check_wrong_loop_trace,
         {"answer": [0.1, 0.01, 0.01, 0.001, 0.001, 0.001], "lr": 0.1, "gamma": 0.1, "epochs": 6},
     ),
-    (check_fixed_loop, {"train": _train, "epochs": 2, "n_batches": 3, "max_lr": 0.1}),
+    (check_fixed_loop, {"train": good, "epochs": 2, "n_batches": 3, "max_lr": 0.1}),
     (check_total_steps, {"answer": 264, "n_examples": 1347, "batch_size": 64, "epochs": 12}),
     (check_total_steps, {"answer": 263.0}),
 ]
@@ -216,8 +207,8 @@ BAD = [
     (check_wrong_loop_trace, {"answer": [0.1]}, "milestones", [2, 0]),
     (check_wrong_loop_trace, {"answer": [0.1]}, "milestones", "2, 4"),
     (check_fixed_loop, {}, "train", "my loop"),
-    (check_fixed_loop, {"train": _train}, "n_batches", 1),
-    (check_fixed_loop, {"train": _train}, "max_lr", -0.1),
+    (check_fixed_loop, {"train": good}, "n_batches", 1),
+    (check_fixed_loop, {"train": good}, "max_lr", -0.1),
     (check_total_steps, {}, "answer", "264"),
     (check_total_steps, {"answer": 264}, "n_examples", 0),
     (check_total_steps, {"answer": 264}, "batch_size", 6.4),
