@@ -10,7 +10,7 @@ own settings are checked the same way, through :mod:`lrcourse.validation`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ __all__ = [
     "close",
     "evaluate",
     "first_mismatch",
+    "misreading",
     "number",
     "number_list",
     "positive",
@@ -88,6 +89,17 @@ def first_mismatch(
     if bad.any():
         return int(np.argmax(bad))
     return None if len(got) == len(want) else n
+
+
+def misreading(
+    answer: float, known: Iterable[tuple[float, str]], rel: float, right: float | None = None
+) -> str | None:
+    """The hint of the first known wrong value within ``rel`` of ``answer`` (a recognised
+    misreading), skipping values within ``rel`` of the ``right`` one; None if none matches."""
+    for value, hint in known:
+        if close(answer, value, rel) and (right is None or not close(value, right, rel)):
+            return hint
+    return None
 
 
 def whole(value: float) -> int | None:

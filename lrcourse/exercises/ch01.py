@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..validation import as_int, as_real, fail
-from ._common import close, number, number_list, positive, report
+from ._common import close, misreading, number, number_list, positive, report
 
 __all__ = ["check_decay_schedule", "check_noise_floor", "check_stability_limit"]
 
@@ -52,9 +52,8 @@ def check_stability_limit(answer: float, mu: float = 2.0, L: float = 50.0) -> bo
         2.0 / math.sqrt(L): "That is 2/sqrt(L): no square root is needed; one GD step scales "
         "the error by (1 - lr*lambda).",
     }
-    for value, hint in known.items():
-        if close(a, value, 1e-3):
-            return report(False, hint)
+    if hint := misreading(a, known.items(), 1e-3):
+        return report(False, hint)
     side = "too large: that LR diverges" if a > right else "stable, but not the largest"
     return report(
         False,
@@ -131,9 +130,8 @@ def check_noise_floor(
             "but the pull back to the optimum scales like lr: their balance is linear in lr.",
         ),
     ]
-    for value, hint in known:
-        if close(a, value, 0.05):
-            return report(False, hint)
+    if hint := misreading(a, known, 0.05):
+        return report(False, hint)
     side = "high" if a > right else "low"
     return report(
         False,

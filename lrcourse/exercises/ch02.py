@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..validation import as_bool, as_callable, as_int, as_int_list
-from ._common import first_mismatch, number, number_list, positive, report, unit
+from ._common import first_mismatch, misreading, number, number_list, positive, report, unit
 
 __all__ = ["check_fixed_loop", "check_total_steps", "check_wrong_loop_trace"]
 
@@ -265,9 +265,8 @@ def check_total_steps(
         ),
         (right - 1, "one too few: OneCycleLR would raise ValueError on the last batch."),
     ]
-    for value, hint in known:
-        if value != right and math.isclose(a, value, rel_tol=1e-9):
-            return report(False, hint)
+    if hint := misreading(a, known, 1e-9, right):
+        return report(False, hint)
     side = "large" if a > right else "small"
     return report(
         False,

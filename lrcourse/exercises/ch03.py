@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from ..validation import as_int
-from ._common import close, first_mismatch, number, number_list, positive, report, unit
+from ._common import close, first_mismatch, misreading, number, number_list, positive, report, unit
 
 __all__ = ["check_exponential_gamma", "check_multiplicative_lr", "check_multistep_milestones"]
 
@@ -71,9 +71,8 @@ def check_exponential_gamma(gamma: float, factor: float = 1e-3, steps: int = 100
             "one power too many: gamma**steps = factor gives gamma = factor**(1/steps).",
         ),
     ]
-    for value, hint in known:
-        if close(g, value, 1e-4):
-            return report(False, hint)
+    if hint := misreading(g, known, 1e-4):
+        return report(False, hint)
     side = "too slowly" if g**steps > factor else "too fast"
     return report(
         False,
@@ -214,9 +213,8 @@ def check_multiplicative_lr(
             f"that is the factor; the LR is the base LR {lr:g} times it.",
         ),
     ]
-    for value, hint in known:
-        if close(a, value, 1e-3):
-            return report(False, hint)
+    if hint := misreading(a, known, 1e-3):
+        return report(False, hint)
     side = "high" if a > right else "low"
     return report(
         False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ..validation import as_bool, as_int, as_real
-from ._common import close, number, positive, report, whole
+from ._common import close, misreading, number, positive, report, whole
 
 __all__ = ["check_lr_at_step", "check_restart_plan", "check_restart_position"]
 
@@ -202,9 +202,8 @@ def check_lr_at_step(
                     "Element k is the LR after k calls to scheduler.step().",
                 )
             )
-    for value, text in known:
-        if not close(value, right, 1e-3) and close(a, value, 1e-3):
-            return report(False, text)
+    if hint := misreading(a, known, 1e-3, right):
+        return report(False, hint)
     return report(
         False,
         f"{a:.6g} is not it. Hint: find the cycle and the position in it, (i, T_cur, T_i), with "

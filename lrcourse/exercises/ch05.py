@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..validation import as_int, as_real, check_keywords, fail
-from ._common import close, number, number_list, positive, report, unit
+from ._common import close, misreading, number, number_list, positive, report, unit
 
 __all__ = ["check_cut_epochs", "check_eps_floor", "check_lr_after_cuts", "check_quiet_settings"]
 
@@ -280,9 +280,8 @@ def check_lr_after_cuts(
             "The factor multiplies, it is not subtracted.",
         ),
     ]
-    for value, hint in known:
-        if value > 0 and close(a, value, 1e-6):
-            return report(False, hint)
+    if hint := misreading(a, [(v, h) for v, h in known if v > 0], 1e-6):
+        return report(False, hint)
     if a < min_lr:
         return report(False, f"{a:g} is below min_lr={min_lr:g}; the LR never goes under it.")
     return report(
@@ -333,9 +332,8 @@ def check_eps_floor(
         (stop * factor, "One cut too many: that cut would change the LR by no more than eps."),
         (stop / factor, "One cut short: from there the change is still larger than eps."),
     ]
-    for value, hint in known:
-        if close(a, value, 1e-3):
-            return report(False, hint)
+    if hint := misreading(a, known, 1e-3):
+        return report(False, hint)
     if a == 0:
         return report(
             False, "min_lr=0 is not reached: eps stops the cuts first (the change gets too small)."

@@ -13,7 +13,7 @@ import torch
 from torch.optim import lr_scheduler
 
 from ..validation import as_callable, as_int, as_real
-from ._common import close, evaluate, first_mismatch, number, positive, report
+from ._common import close, evaluate, first_mismatch, misreading, number, positive, report
 
 __all__ = ["check_chained_lr", "check_slanted_triangular", "check_warmup_cosine"]
 
@@ -324,9 +324,8 @@ def check_chained_lr(
             "the exponential part is right; multiply by the cosine's own value at this step.",
         ),
     ]
-    for value, hint in known:
-        if close(a, value, 1e-3) and not close(value, right, 1e-3):
-            return report(False, hint)
+    if hint := misreading(a, known, 1e-3, right):
+        return report(False, hint)
     side = "high" if a > right else "low"
     return report(
         False,
