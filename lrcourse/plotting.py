@@ -238,7 +238,9 @@ def _resolve_specs(
     """Turn any accepted ``specs`` into ``(label, curve, schedule name or None)`` triples."""
     from .schedules import lr_curve
 
-    def compute(label: str | None, spec: tuple[str, Mapping[str, Any]]):
+    def compute(
+        label: str | None, spec: tuple[str, Mapping[str, Any]]
+    ) -> tuple[str, np.ndarray, str]:
         curve = np.asarray(lr_curve(spec[0], steps, lr=lr, **dict(spec[1])), dtype=float)
         return (schedule_label(*spec) if label is None else label), curve, spec[0]
 
