@@ -478,7 +478,7 @@ def layer_grad_norms(
             raise fail(name, "a non-empty tensor", got=type(value).__name__)
     if len(X) != len(y):
         raise fail("y", f"a tensor of {len(X)} rows, like X", got=f"{len(y)} rows")
-    loss_fn = loss_fn if loss_fn is not None else sequence_cross_entropy
+    loss_fn = sequence_cross_entropy if loss_fn is None else as_callable("loss_fn", loss_fn)
     named = [(k, p) for k, p in model.named_parameters() if p.requires_grad]
     dev = named[0][1].device
     loss = loss_fn(model(X.to(dev)), y.to(dev))

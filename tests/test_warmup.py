@@ -248,6 +248,8 @@ def test_layer_grad_norms_rejects_bad_input():
     model = lc.tiny_transformer()
     with pytest.raises(ValueError, match="y must be a tensor of 75 rows"):
         lc.layer_grad_norms(model, data.X_train, data.y_train[:3])
+    with pytest.raises(ValueError, match="loss_fn must be a callable, got str"):
+        lc.layer_grad_norms(model, data.X_train, data.y_train, loss_fn="cross_entropy")
     with pytest.raises(ValueError, match="X must be a non-empty tensor"):
         lc.layer_grad_norms(model, data.X_train.numpy(), data.y_train)
 
