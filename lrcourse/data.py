@@ -5,12 +5,13 @@ Nothing here downloads anything. Every function is deterministic given its ``see
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from .validation import as_choice, as_int, as_real, fail
 
 __all__ = [
     "DigitsData",
@@ -69,11 +70,7 @@ def load_digits_data(seed: int = 0, val_fraction: float = 0.25) -> SplitData:
     """
     from sklearn.datasets import load_digits
 
-    _check_seed(seed)
-    if isinstance(val_fraction, bool) or not isinstance(val_fraction, int | float):
-        raise ValueError(f"val_fraction must be a number, got {type(val_fraction).__name__}")
-    if not 0.0 < val_fraction < 1.0:
-        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+    seed, val_fraction = as_int("seed", seed, low=0), _fraction(val_fraction)
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32)
     return _stratified_split(X, y, val_fraction, seed)
@@ -130,7 +127,7 @@ class TeacherStudentStream:
         """Exact expected squared error of the linear predictor ``x . w``: ``|w - w*|^2 + s^2``."""
         w = torch.as_tensor(w, dtype=torch.float64).detach().cpu().reshape(-1)
         if w.numel() != self.dim:
-            raise ValueError(f"w must have {self.dim} entries, got {w.numel()}")
+            raise fail("w", f"an array of {self.dim} numbers", got=f"{w.numel()} entries")
         return float(((w - self.teacher) ** 2).sum()) + self.optimal_loss
 
     def __repr__(self) -> str:
@@ -155,17 +152,12 @@ def teacher_student_stream(
         >>> s.population_loss(s.teacher) == s.optimal_loss
         True
     """
-    for name, value in (("dim", dim), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise ValueError(f"{name} must be an int, got {type(value).__name__}")
-        if value < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
-    if isinstance(noise, bool) or not isinstance(noise, int | float | np.floating):
-        raise ValueError(f"noise must be a number, got {type(noise).__name__}")
-    if not math.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be finite and >= 0, got {noise!r}")
-    _check_seed(seed)
-    return TeacherStudentStream(int(dim), int(batch_size), float(noise), int(seed))
+    return TeacherStudentStream(
+        as_int("dim", dim, low=1),
+        as_int("batch_size", batch_size, low=1),
+        as_real("noise", noise, low=0.0),
+        as_int("seed", seed, low=0),
+    )
 
 
 def make_classification_data(
@@ -190,18 +182,16 @@ def make_classification_data(
     """
     from sklearn.datasets import make_classification
 
-    _check_seed(seed)
-    _check_sizes(
-        ("n_samples", n_samples, 20),
-        ("n_features", n_features, 2),
-        ("n_classes", n_classes, 2),
-        val_fraction=val_fraction,
-    )
-    if not (isinstance(label_noise, int | float) and 0.0 <= label_noise < 1.0):
-        raise ValueError(f"label_noise must be in [0, 1), got {label_noise!r}")
+    seed, val_fraction = as_int("seed", seed, low=0), _fraction(val_fraction)
+    n_samples = as_int("n_samples", n_samples, low=20)
+    n_features = as_int("n_features", n_features, low=2)
+    n_classes = as_int("n_classes", n_classes, low=2)
+    label_noise = as_real("label_noise", label_noise, low=0.0, high=1.0, high_open=True)
     informative = max(2, n_features // 2)
-    if n_classes * 2 > 2**informative:
-        raise ValueError(f"n_classes={n_classes} is too many for n_features={n_features}")
+    if n_classes * 2 > 2**informative:  # two clusters per class on the informative corners
+        raise fail(
+            "n_classes", f"<= {2 ** (informative - 1)} for n_features={n_features}", n_classes
+        )
     X, y = make_classification(
         n_samples=n_samples,
         n_features=n_features,
@@ -237,15 +227,10 @@ def make_sequence_data(
         >>> bool((d.y_train == d.X_train.flip(1)).all())
         True
     """
-    if task not in ("reverse", "sort"):
-        raise ValueError(f"task must be 'reverse' or 'sort', got {task!r}")
-    _check_sizes(
-        ("length", length, 2),
-        ("vocab", vocab, 2),
-        ("n_samples", n_samples, 8),
-        val_fraction=val_fraction,
-    )
-    _check_seed(seed)
+    task = as_choice("task", task, ("reverse", "sort"))
+    length, vocab = as_int("length", length, low=2), as_int("vocab", vocab, low=2)
+    n_samples = as_int("n_samples", n_samples, low=8)
+    seed, val_fraction = as_int("seed", seed, low=0), _fraction(val_fraction)
     gen = torch.Generator().manual_seed(seed)
     X = torch.randint(0, vocab, (n_samples, length), generator=gen)
     y = X.flip(1) if task == "reverse" else X.sort(dim=1).values
@@ -268,17 +253,6 @@ def _stratified_split(X: np.ndarray, y: np.ndarray, val_fraction: float, seed: i
     )
 
 
-def _check_sizes(*sizes: tuple[str, object, int], val_fraction: object) -> None:
-    """ValueError unless each ``(name, value, low)`` is an int >= low and 0 < val_fraction < 1."""
-    for name, value, low in sizes:
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    if not (isinstance(val_fraction, int | float) and 0.0 < val_fraction < 1.0):
-        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
-
-
-def _check_seed(seed: int) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise ValueError(f"seed must be an int, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+def _fraction(val_fraction: object) -> float:
+    """``val_fraction`` in the open interval (0, 1)."""
+    return as_real("val_fraction", val_fraction, low=0.0, high=1.0, low_open=True, high_open=True)

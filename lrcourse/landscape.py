@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .validation import as_array, as_int, as_real, fail
+
 __all__ = [
     "QuadraticBowl",
     "Trajectory",
@@ -88,14 +90,11 @@ def quadratic_bowl(mu: float = 1.0, L: float = 10.0) -> QuadraticBowl:
         >>> bowl.stability_limit, bowl.condition_number
         (0.2, 10.0)
     """
-    for name, v in (("mu", mu), ("L", L)):
-        if isinstance(v, bool) or not isinstance(v, int | float | np.floating):
-            raise ValueError(f"{name} must be a number, got {v!r}")
-        if not math.isfinite(v) or v <= 0:
-            raise ValueError(f"{name} must be finite and > 0, got {v!r}")
+    mu = as_real("mu", mu, low=0.0, low_open=True)
+    L = as_real("L", L, low=0.0, low_open=True)
     if L < mu:
-        raise ValueError(f"L (steep curvature) must be >= mu (shallow), got L={L}, mu={mu}")
-    return QuadraticBowl(float(mu), float(L))
+        raise fail("L", f"the steep curvature, >= mu={mu:g}", L)
+    return QuadraticBowl(mu, L)
 
 
 def stability_limit(bowl: QuadraticBowl) -> float:
@@ -109,9 +108,17 @@ def stability_limit(bowl: QuadraticBowl) -> float:
         >>> stability_limit(quadratic_bowl(1.0, 10.0))
         0.2
     """
-    if not isinstance(bowl, QuadraticBowl):
-        raise ValueError(f"bowl must be a QuadraticBowl, got {type(bowl).__name__}")
+    _check_bowl(bowl)
     return bowl.stability_limit
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__
+
+
+def _check_bowl(bowl: object) -> None:
+    if not isinstance(bowl, QuadraticBowl):
+        raise fail("bowl", "a QuadraticBowl (from quadratic_bowl)", got=_kind(bowl))
 
 
 @dataclass(frozen=True)
@@ -157,23 +164,14 @@ def gd_trajectory(
         True
     """
     bowl = quadratic_bowl() if bowl is None else bowl
-    if not isinstance(bowl, QuadraticBowl):
-        raise ValueError(f"bowl must be a QuadraticBowl, got {type(bowl).__name__}")
-    try:
-        lr_arr = np.asarray(lrs, dtype=np.float64)
-        theta = np.asarray(start, dtype=np.float64).copy()
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"lrs and start must be numeric arrays: {err}") from err
-    if lr_arr.ndim != 1:
-        raise ValueError(f"lrs must be a 1-D array of per-step LRs, got shape {lr_arr.shape}")
-    if not np.all(np.isfinite(lr_arr)) or np.any(lr_arr < 0):
-        raise ValueError("lrs must be finite and >= 0")
-    if theta.shape != (2,) or not np.all(np.isfinite(theta)):
-        raise ValueError(f"start must be two finite numbers, got {start!r}")
-    if isinstance(noise, bool) or not isinstance(noise, int | float) or not noise >= 0:
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
-    if not blowup > 1:
-        raise ValueError(f"blowup must be > 1, got {blowup!r}")
+    _check_bowl(bowl)
+    lr_arr = as_array("lrs", lrs, low=0.0, nonempty=False)
+    theta = as_array("start", start).copy()
+    if theta.shape != (2,):
+        raise fail("start", "two finite numbers", start)
+    noise = as_real("noise", noise, low=0.0)
+    blowup = as_real("blowup", blowup, low=1.0, low_open=True)
+    seed = as_int("seed", seed, low=0)
     rng = np.random.default_rng(seed)
     xi = rng.standard_normal((lr_arr.size, 2)) * noise if noise > 0 else None
     path = [theta.copy()]
@@ -208,12 +206,9 @@ def empirical_stability_limit(
         >>> abs(empirical_stability_limit(bowl) / bowl.stability_limit - 1) < 0.01
         True
     """
-    if not isinstance(bowl, QuadraticBowl):
-        raise ValueError(f"bowl must be a QuadraticBowl, got {type(bowl).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
-    if not 0 < rel_tol < 1:
-        raise ValueError(f"rel_tol must be in (0, 1), got {rel_tol!r}")
+    _check_bowl(bowl)
+    steps = as_int("steps", steps, low=1)
+    rel_tol = as_real("rel_tol", rel_tol, low=0.0, high=1.0, low_open=True, high_open=True)
     start = np.ones(2)
     f0 = float(bowl.loss(start))
 
@@ -256,15 +251,13 @@ def plot_trajectories(
     from .plotting import house_style
 
     if not isinstance(runs, dict) or not runs:
-        raise ValueError("runs must be a non-empty dict of title -> Trajectory")
-    if not all(isinstance(r, Trajectory) for r in runs.values()):
-        raise ValueError("every value in runs must be a Trajectory (from gd_trajectory)")
-    if not isinstance(bowl, QuadraticBowl):
-        raise ValueError(f"bowl must be a QuadraticBowl, got {type(bowl).__name__}")
+        raise fail("runs", "a non-empty dict of title -> Trajectory", got=_kind(runs))
+    for title, run in runs.items():
+        if not isinstance(run, Trajectory):
+            raise fail(f"runs[{title!r}]", "a Trajectory (from gd_trajectory)", got=_kind(run))
+    _check_bowl(bowl)
     n = len(runs)
-    ncols = min(n, 2) if ncols is None else ncols
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be a positive int, got {ncols!r}")
+    ncols = min(n, 2) if ncols is None else as_int("ncols", ncols, low=1)
     nrows = math.ceil(n / ncols)
     X, Y, Z = bowl.grid(xlim, ylim, 121)
     levels = np.geomspace(max(Z.min(), 1e-3), Z.max(), 12)

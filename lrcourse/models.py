@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 from torch import nn
+
+from .validation import as_choice, as_int, as_int_list, fail
 
 __all__ = [
     "TinyTransformer",
@@ -34,18 +35,12 @@ def mlp(
         >>> net(torch.zeros(5, 64)).shape
         torch.Size([5, 10])
     """
-    widths = [hidden] if isinstance(hidden, int | np.integer) else list(hidden)
-    for name, value in [("in_features", in_features), ("out_features", out_features)] + [
-        ("hidden", h) for h in widths
-    ]:
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    _check_seed(seed)
-    sizes = [int(in_features), *(int(h) for h in widths), int(out_features)]
+    widths = as_int_list("hidden", [hidden] if _is_scalar(hidden) else hidden, low=1)
+    sizes = [as_int("in_features", in_features, low=1), *widths]
+    sizes.append(as_int("out_features", out_features, low=1))
+    seed = as_int("seed", seed, low=0)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
+        torch.manual_seed(seed)
         layers: list[nn.Module] = []
         for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
             layers.append(nn.Linear(a, b))
@@ -54,9 +49,9 @@ def mlp(
         return nn.Sequential(*layers)
 
 
-def _check_seed(seed: int) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+def _is_scalar(value: object) -> bool:
+    """A single number (Python, numpy or 0-d tensor) rather than a list of widths."""
+    return getattr(value, "ndim", None) == 0 or not hasattr(value, "__len__")
 
 
 def small_cnn(channels: int = 16, n_classes: int = 10, seed: int = 0) -> nn.Sequential:
@@ -70,13 +65,10 @@ def small_cnn(channels: int = 16, n_classes: int = 10, seed: int = 0) -> nn.Sequ
         >>> small_cnn(seed=0)(torch.zeros(5, 64)).shape
         torch.Size([5, 10])
     """
-    for name, value in (("channels", channels), ("n_classes", n_classes)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    _check_seed(seed)
-    c = int(channels)
+    c, n_classes = as_int("channels", channels, low=1), as_int("n_classes", n_classes, low=1)
+    seed = as_int("seed", seed, low=0)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
+        torch.manual_seed(seed)
         return nn.Sequential(
             nn.Unflatten(1, (1, 8, 8)),
             nn.Conv2d(1, c, 3, padding=1),
@@ -85,7 +77,7 @@ def small_cnn(channels: int = 16, n_classes: int = 10, seed: int = 0) -> nn.Sequ
             nn.ReLU(),
             nn.MaxPool2d(2),
             nn.Flatten(),
-            nn.Linear(2 * c * 16, int(n_classes)),
+            nn.Linear(2 * c * 16, n_classes),
         )
 
 
@@ -140,25 +132,19 @@ def tiny_transformer(
         >>> net(torch.zeros(5, 8, dtype=torch.long)).shape
         torch.Size([5, 8, 10])
     """
-    for name, value in (
-        ("vocab", vocab),
-        ("max_len", max_len),
-        ("d_model", d_model),
-        ("n_heads", n_heads),
-        ("n_layers", n_layers),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if d_model % n_heads:
-        raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
-    if norm not in ("pre", "post"):
-        raise ValueError(f"norm must be 'pre' or 'post', got {norm!r}")
-    _check_seed(seed)
+    sizes = {
+        k: as_int(k, v, low=1)
+        for k, v in dict(
+            vocab=vocab, max_len=max_len, d_model=d_model, n_heads=n_heads, n_layers=n_layers
+        ).items()
+    }
+    if sizes["d_model"] % sizes["n_heads"]:
+        raise fail("d_model", f"divisible by n_heads={sizes['n_heads']}", d_model)
+    norm = as_choice("norm", norm, ("pre", "post"))
+    seed = as_int("seed", seed, low=0)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
-        return TinyTransformer(
-            int(vocab), int(max_len), int(d_model), int(n_heads), int(n_layers), norm
-        )
+        torch.manual_seed(seed)
+        return TinyTransformer(**sizes, norm=norm)
 
 
 def sequence_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

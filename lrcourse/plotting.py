@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-from .validation import as_real
+from .validation import as_array, as_int, as_real, fail
 
 __all__ = [
     "HOUSE_COLORS",
@@ -87,6 +87,8 @@ def house_style() -> Iterator[None]:
 
 def _axes(ax: Axes | None) -> Axes:
     """A new house-style Axes, or ``ax`` with the house colours if nothing is drawn on it yet."""
+    if ax is not None and not isinstance(ax, Axes):
+        raise fail("ax", "a matplotlib Axes or None", got=type(ax).__name__)
     if ax is None:
         _fig, ax = plt.subplots(layout="constrained")
     elif not ax.lines:
@@ -114,7 +116,7 @@ def style_axes(
         ax = lc.style_axes(ax, xlabel="step", ylabel="learning rate", log=True)
     """
     if not isinstance(ax, Axes):
-        raise ValueError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+        raise fail("ax", "a matplotlib Axes", got=type(ax).__name__)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.grid(True, alpha=HOUSE_RC["grid.alpha"], linewidth=HOUSE_RC["grid.linewidth"])
@@ -216,82 +218,54 @@ def _is_pair(spec: Any) -> bool:
     )
 
 
-def _as_1d(values: Any, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{what} must be a 1-D array of numbers ({err})") from None
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{what} must be a non-empty 1-D array, got shape {arr.shape}")
-    return arr
+def _as_spec(value: Any) -> tuple[str, Mapping[str, Any]] | None:
+    """A schedule name or a ``(name, kwargs)`` pair (a tuple or a list) as a pair; else None."""
+    if isinstance(value, str):
+        return value, {}
+    if isinstance(value, list) and len(value) == 2:
+        value = tuple(value)
+    return value if _is_pair(value) else None
+
+
+def _curve(name: str, values: Any) -> np.ndarray:
+    """A curve or loss array already computed: 1-D, non-empty (NaN and inf allowed: divergence)."""
+    return as_array(name, values, finite=False)
 
 
 def _resolve_specs(
     specs: Any, steps: int | None, lr: float
 ) -> list[tuple[str, np.ndarray, str | None]]:
     """Turn any accepted ``specs`` into ``(label, curve, schedule name or None)`` triples."""
+    from .schedules import lr_curve
 
-    def compute(spec: tuple[str, Mapping[str, Any]]) -> np.ndarray:
-        from .schedules import lr_curve
+    def compute(
+        label: str | None, spec: tuple[str, Mapping[str, Any]]
+    ) -> tuple[str, np.ndarray, str]:
+        curve = np.asarray(lr_curve(spec[0], steps, lr=lr, **dict(spec[1])), dtype=float)
+        return (schedule_label(*spec) if label is None else label), curve, spec[0]
 
-        return np.asarray(lr_curve(spec[0], steps, lr=lr, **dict(spec[1])), dtype=float)
-
-    if isinstance(specs, str):
-        specs = (specs, {})
-    if _is_pair(specs):
-        return [(schedule_label(*specs), compute(specs), specs[0])]
-    if isinstance(specs, Mapping):
-        if not specs:
-            raise ValueError("specs must not be empty")
+    one = _as_spec(specs)
+    if one is not None:
+        return [compute(None, one)]
+    if isinstance(specs, Mapping) and specs:
+        return [
+            compute(str(label), _as_spec(value))
+            if _as_spec(value) is not None
+            else (str(label), _curve(f"specs[{label!r}]", value), None)
+            for label, value in specs.items()
+        ]
+    if isinstance(specs, list | tuple) and specs:
         out = []
-        for label, value in specs.items():
-            if isinstance(value, str):
-                value = (value, {})
-            if _is_pair(value):
-                out.append((str(label), compute(value), value[0]))
-            else:
-                out.append((str(label), _as_1d(value, f"specs[{label!r}]"), None))
+        for i, value in enumerate(specs):
+            if _as_spec(value) is None:
+                raise fail(f"specs[{i}]", "a (name, kwargs) pair or a schedule name", value)
+            out.append(compute(None, _as_spec(value)))
         return out
-    if isinstance(specs, Sequence) and not isinstance(specs, bytes):
-        if not specs:
-            raise ValueError("specs must not be empty")
-        out = []
-        for i, spec in enumerate(specs):
-            if isinstance(spec, str):
-                spec = (spec, {})
-            if not _is_pair(spec):
-                raise ValueError(
-                    f"specs[{i}] must be a (name, kwargs) pair or a schedule name, got {spec!r}"
-                )
-            out.append((schedule_label(*spec), compute(spec), spec[0]))
-        return out
-    raise ValueError(
-        "specs must be a (name, kwargs) pair, a list of such pairs, or a dict label -> array; "
-        f"got {type(specs).__name__}"
+    raise fail(
+        "specs",
+        "a (name, kwargs) pair, a non-empty list of such pairs, or a dict label -> curve",
+        specs,
     )
-
-
-def _is_positive_int(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool) and value > 0
-
-
-def _is_positive_number(value: Any) -> bool:
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value > 0
-    )
-
-
-def _check_steps_per_epoch(steps_per_epoch: int | None) -> None:
-    if steps_per_epoch is not None and not _is_positive_int(steps_per_epoch):
-        raise ValueError(f"steps_per_epoch must be a positive int, got {steps_per_epoch!r}")
-
-
-def _check_ax(ax: Any) -> None:
-    if ax is not None and not isinstance(ax, Axes):
-        raise ValueError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
 
 
 def plot_curves(
@@ -319,14 +293,11 @@ def plot_curves(
         lc.plot_curves([("StepLR", {"step_size": 30, "gamma": 0.1}),
                         ("ExponentialLR", {"gamma": 0.97})], 100, log=True)
     """
-    if steps is not None and not _is_positive_int(steps):
-        raise ValueError(f"steps must be a positive int or None, got {steps!r}")
-    if not _is_positive_number(lr):
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
-    _check_steps_per_epoch(steps_per_epoch)
-    _check_ax(ax)
+    steps = None if steps is None else as_int("steps", steps, low=1)
+    lr = as_real("lr", lr, low=0.0, low_open=True)
+    steps_per_epoch = _steps_per_epoch(steps_per_epoch)
     if title is not None and not isinstance(title, str):
-        raise ValueError(f"title must be a str or None, got {type(title).__name__}")
+        raise fail("title", "a str or None", got=type(title).__name__)
     curves = _resolve_specs(specs, steps, lr)
 
     with house_style():
@@ -360,11 +331,15 @@ def _smoothed(values: np.ndarray, smooth: float) -> np.ndarray:
 def _extract(history: Any, key: str, what: str) -> np.ndarray:
     if isinstance(history, Mapping):
         if key not in history:
-            raise ValueError(f"{what} has no key {key!r} (keys: {sorted(map(str, history))})")
-        return _as_1d(history[key], f"{what}[{key!r}]")
+            raise fail(what, f"a history with key {key!r}", got=f"keys {sorted(map(str, history))}")
+        return _curve(f"{what}[{key!r}]", history[key])
     if hasattr(history, key) and not isinstance(history, np.ndarray):
-        return _as_1d(getattr(history, key), f"{what}.{key}")
-    return _as_1d(history, what)
+        return _curve(f"{what}.{key}", getattr(history, key))
+    return _curve(what, history)
+
+
+def _steps_per_epoch(value: Any) -> int | None:
+    return None if value is None else as_int("steps_per_epoch", value, low=1)
 
 
 def plot_losses(
@@ -392,11 +367,10 @@ def plot_losses(
 
         lc.plot_losses({"constant": losses_a, "cosine": losses_b}, smooth=0.9)
     """
-    _check_ax(ax)
     smooth = as_real("smooth", smooth, low=0.0, high=1.0, high_open=True)
-    _check_steps_per_epoch(steps_per_epoch)
+    steps_per_epoch = _steps_per_epoch(steps_per_epoch)
     if not isinstance(key, str):
-        raise ValueError(f"key must be a str, got {type(key).__name__}")
+        raise fail("key", "a str", got=type(key).__name__)
     if isinstance(histories, Mapping) and key not in histories:
         items = [(str(k), _extract(v, key, f"histories[{k!r}]")) for k, v in histories.items()]
     elif isinstance(histories, list | tuple) and histories and not np.isscalar(histories[0]):
@@ -444,16 +418,15 @@ def plot_lr_vs_loss(
 
         lc.plot_lr_vs_loss(result.lrs, result.losses, smooth=0.05, suggested_lr=3e-2)
     """
-    _check_ax(ax)
     smooth = as_real("smooth", smooth, low=0.0, high=1.0, high_open=True)
-    x = _as_1d(lrs, "lrs")
-    y = _as_1d(losses, "losses")
+    x = as_array("lrs", lrs, low=0.0)
+    y = _curve("losses", losses)
     if x.shape != y.shape:
-        raise ValueError(f"lrs and losses must have the same length, got {x.size} and {y.size}")
-    if not np.all(np.isfinite(x) & (x > 0)):
-        raise ValueError("lrs must all be positive and finite (they go on a log axis)")
-    if suggested_lr is not None and not _is_positive_number(suggested_lr):
-        raise ValueError(f"suggested_lr must be a positive number or None, got {suggested_lr!r}")
+        raise fail("losses", f"an array of {x.size} losses, one per LR", got=f"{y.size}")
+    if np.any(x == 0):  # the LR axis is logarithmic
+        raise fail("lrs", "an array of numbers > 0 (for the log axis)", got="0.0")
+    if suggested_lr is not None:
+        suggested_lr = as_real("suggested_lr", suggested_lr, low=0.0, low_open=True)
     y = _smoothed(y, smooth)
     y = np.where(np.isfinite(y), y, np.nan)
 

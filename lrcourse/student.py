@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
+
+from .validation import fail
 
 __all__ = ["PLACEHOLDER", "find_solution_blocks", "main", "make_student_notebook"]
 
@@ -94,7 +97,9 @@ def find_solution_blocks(nb: nbformat.NotebookNode, name: str = "notebook") -> l
 
 def _cells(nb: nbformat.NotebookNode, name: str) -> list[nbformat.NotebookNode]:
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise ValueError(f"nb must be a notebook (a mapping with a 'cells' list), got {name!r}")
+        raise fail(
+            "nb", "a notebook (a mapping with a 'cells' list)", got=f"{name}, a {type(nb).__name__}"
+        )
     return nb["cells"]
 
 
@@ -149,15 +154,33 @@ def main(src_dir: str | Path, out_dir: str | Path) -> list[Path]:
     """Write a student copy of every ``*.ipynb`` in ``src_dir`` into ``out_dir``; return the paths.
 
     ``out_dir`` is created if needed; files already there with other names are left alone.
+    Nothing is ever written over: an empty path, an ``out_dir`` equal to or inside ``src_dir``,
+    or a notebook already at a target is refused (``ParameterError``, a ``ValueError``) before
+    anything is written. Delete an old copy first to make a new one.
 
     Example: ``main("lessons", "_build/student")`` writes ``_build/student/01_why_schedule.ipynb``.
     """
-    src, out = Path(src_dir), Path(out_dir)
+    src, out = _path("src_dir", src_dir), _path("out_dir", out_dir)
     if not src.is_dir():
-        raise ValueError(f"src_dir must be an existing folder, got {str(src_dir)!r}")
-    if out.resolve() == src.resolve():
-        raise ValueError("out_dir must differ from src_dir (the lessons would be overwritten)")
+        raise fail("src_dir", "an existing folder", str(src_dir))
+    if out.exists() and not out.is_dir():
+        raise fail(
+            "out_dir", "a folder or a path to create one at", got=f"{str(out_dir)!r}, a file"
+        )
+    if out.resolve() == src.resolve() or src.resolve() in out.resolve().parents:
+        raise fail(
+            "out_dir",
+            f"a folder outside src_dir {str(src_dir)!r} (the lessons would be overwritten)",
+            str(out_dir),
+        )
     notebooks = sorted(src.glob("*.ipynb"))
+    existing = [str(out / path.name) for path in notebooks if (out / path.name).exists()]
+    if existing:
+        raise fail(
+            "out_dir",
+            "a folder without notebooks of the same names (nothing is written over)",
+            got=f"{str(out_dir)!r}, which holds {', '.join(existing)}",
+        )
     # Convert everything first, so a bad notebook leaves out_dir untouched.
     converted = [
         (path.name, make_student_notebook(nbformat.read(path, as_version=4), str(path)))
@@ -171,6 +194,13 @@ def main(src_dir: str | Path, out_dir: str | Path) -> list[Path]:
         nbformat.write(nb, target)
         written.append(target)
     return written
+
+
+def _path(name: str, value: str | os.PathLike[str]) -> Path:
+    """A non-empty path (``""`` would silently mean the current folder)."""
+    if not isinstance(value, str | os.PathLike) or not os.fspath(value).strip():
+        raise fail(name, "a non-empty folder path", value)
+    return Path(value)
 
 
 def _cli(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,7 @@ import torch
 
 from .models import TinyTransformer, sequence_cross_entropy
 from .schedules import Factor
+from .validation import as_array, as_callable, as_int, as_real, fail
 
 __all__ = [
     "GradNorms",
@@ -47,42 +48,27 @@ TORCH_RADAM_THRESHOLD = 5.0  # torch.optim.RAdam rectifies when rho_t > 5 (the p
 
 
 def _int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
+    """Only for the warmup factor classes below, which move to the schedules core."""
+    return as_int(name, value, low=low)
 
 
 def _beta(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
-    value = float(value)
-    if not 0.0 < value < 1.0:
-        raise ValueError(f"{name} must be in (0, 1), got {value!r}")
-    return value
+    """A decay rate: a number in the open interval (0, 1)."""
+    return as_real(name, value, low=0.0, high=1.0, low_open=True, high_open=True)
 
 
-def _positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0")
-    return value
+_STEP_COUNTS = "a step count >= 1 (whole number, counted from 1) or a 1-D array of them"
 
 
 def _steps(name: str, t: Any) -> np.ndarray:
-    """Optimizer step counts (1-based, like the papers): ints >= 1, scalar or 1-D."""
-    if isinstance(t, bool) or isinstance(t, str | bytes):
-        raise ValueError(f"{name} must be an int >= 1 or an array of them, got {t!r}")
-    try:
-        arr = np.asarray(t)
-    except (TypeError, ValueError) as err:  # pragma: no cover - numpy accepts almost anything
-        raise ValueError(f"{name} must be an int >= 1 or an array of them: {err}") from err
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or arr.ndim > 1:
-        raise ValueError(f"{name} must be an int >= 1 or a 1-D array of them, got {t!r}")
-    if arr.size and (np.any(arr != np.round(arr)) or np.any(arr < 1)):
-        raise ValueError(f"{name} must hold whole numbers >= 1 (step counts start at 1)")
-    return arr.astype(np.float64)
+    """Optimizer step counts (1-based, like the papers): whole numbers >= 1, scalar or 1-D."""
+    kind = np.asarray(t.detach().cpu() if hasattr(t, "detach") else t).dtype.kind
+    if kind not in "iuf":  # bools, strings, objects
+        raise fail(name, _STEP_COUNTS, t)
+    arr = as_array(name, t, ndim=None, low=1.0, nonempty=False)
+    if arr.ndim > 1 or np.any(arr != np.round(arr)):
+        raise fail(name, _STEP_COUNTS, t)
+    return arr
 
 
 # --------------------------------------------------------------------------- warmup factors
@@ -184,9 +170,7 @@ def radam_rectifier(t: Any, beta2: float = 0.999, threshold: float = TORCH_RADAM
     >>> np.isnan(r[:2]).all(), round(float(r[2]), 4), round(float(r[3]), 3), round(float(r[4]), 3)
     (np.True_, 0.0258, 0.215, 1.0)
     """
-    threshold = _positive("threshold", threshold)
-    if threshold < 4:
-        raise ValueError(f"threshold must be >= 4 (r_t is defined for rho_t > 4), got {threshold}")
+    threshold = as_real("threshold", threshold, low=4.0)  # r_t is defined for rho_t > 4
     beta2 = _beta("beta2", beta2)
     rho = np.asarray(radam_rho(t, beta2), dtype=np.float64)
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
@@ -208,12 +192,13 @@ def radam_sgd_steps(beta2: float = 0.999, threshold: float = TORCH_RADAM_THRESHO
     (5, 4, 6)
     """
     beta2 = _beta("beta2", beta2)
-    threshold = _positive("threshold", threshold)
+    threshold = as_real("threshold", threshold, low=0.0, low_open=True)
     rho_inf = 2.0 / (1.0 - beta2) - 1.0
     if rho_inf <= threshold:
-        raise ValueError(
-            f"beta2={beta2}: rho_inf = {rho_inf:.3g} <= threshold {threshold}, so RAdam never "
-            "takes an adaptive step"
+        raise fail(
+            "threshold",
+            f"< rho_inf = {rho_inf:.3g} (beta2={beta2:g}), or RAdam never takes an adaptive step",
+            threshold,
         )
     t = 1
     while radam_rho(t, beta2) <= threshold:
@@ -250,27 +235,15 @@ def radam_updates(
     >>> round(float(d[5, 0]), 4)   # then lr * r_6 * m_hat / sqrt(v_hat)
     0.0026
     """
-    b1, b2 = betas if isinstance(betas, tuple | list) and len(betas) == 2 else (None, None)
-    if b1 is None:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    if isinstance(b1, bool) or not isinstance(b1, int | float) or not 0 <= b1 < 1:
-        raise ValueError(f"betas[0] must be in [0, 1), got {b1!r}")
-    b1, b2 = float(b1), _beta("betas[1]", b2)
-    lr = _positive("lr", lr, allow_zero=True)
-    eps = _positive("eps", eps, allow_zero=True)
-    threshold = _positive("threshold", threshold)
-    if threshold < 4:
-        raise ValueError(f"threshold must be >= 4, got {threshold}")
-    if hasattr(grads, "detach"):
-        grads = grads.detach().cpu().numpy()
-    try:
-        g = np.asarray(grads, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"grads must be an array of numbers: {err}") from err
-    if g.ndim < 1 or g.shape[0] == 0:
-        raise ValueError(f"grads must have shape (T, ...) with T >= 1, got {g.shape}")
-    if not np.all(np.isfinite(g)):
-        raise ValueError("grads contains NaN or infinite values")
+    if not (isinstance(betas, tuple | list) and len(betas) == 2):
+        raise fail("betas", "a pair (beta1, beta2)", betas)
+    b1 = as_real("betas[0]", betas[0], low=0.0, high=1.0, high_open=True)
+    b2 = _beta("betas[1]", betas[1])
+    lr, eps = as_real("lr", lr, low=0.0), as_real("eps", eps, low=0.0)
+    threshold = as_real("threshold", threshold, low=4.0)
+    g = as_array("grads", grads, ndim=None)
+    if g.ndim < 1:
+        raise fail("grads", "an array of shape (T, ...), T >= 1", got=f"shape {g.shape}")
     m, v = np.zeros(g.shape[1:]), np.zeros(g.shape[1:])
     out = np.empty_like(g)
     rect = np.atleast_1d(radam_rectifier(np.arange(1, len(g) + 1), b2, threshold))
@@ -316,12 +289,10 @@ def adaptive_lr_spread(
     """
     t = _steps("steps", steps)
     if t.ndim != 1 or t.size == 0:
-        raise ValueError("steps must be a non-empty 1-D sequence of step counts")
+        raise fail("steps", "a non-empty 1-D sequence of step counts", steps)
     beta2 = _beta("beta2", beta2)
-    n = _int("n", n, low=10)
-    seed = _int("seed", seed, low=0)
-    if isinstance(q, bool) or not isinstance(q, int | float) or not 0 < q < 0.5:
-        raise ValueError(f"q must be in (0, 0.5), got {q!r}")
+    n, seed = as_int("n", n, low=10), as_int("seed", seed, low=0)
+    q = as_real("q", q, low=0.0, high=0.5, low_open=True, high_open=True)
     rng = np.random.default_rng(seed)
     wanted = {int(s): i for i, s in enumerate(t)}
     out = np.empty(t.size)
@@ -390,9 +361,10 @@ class StabilityScan:
 
 def _final_loss(history: Any) -> float:
     if not hasattr(history, "diverged") or not hasattr(history, "train_loss"):
-        raise ValueError(
-            "run(lr) must return a history with .diverged and .train_loss (as lc.fit does), "
-            f"got {type(history).__name__}"
+        raise fail(
+            "run",
+            "a callable returning a history with .diverged and .train_loss (as lc.fit does)",
+            got=f"one returning {type(history).__name__}",
         )
     if history.diverged or len(history.train_loss) == 0:
         return math.inf
@@ -427,17 +399,11 @@ def stability_scan(
         >>> stability_scan(run, [1e-2, 1e-1, 1.0], bound=0.5).largest_stable
         0.1
     """
-    if not callable(run):
-        raise ValueError(f"run must be a callable lr -> history, got {type(run).__name__}")
-    try:
-        grid = np.asarray(lrs, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"lrs must be a sequence of learning rates: {err}") from err
-    if grid.ndim != 1 or grid.size == 0:
-        raise ValueError("lrs must be a non-empty 1-D sequence of learning rates")
-    if not np.all(np.isfinite(grid)) or np.any(grid <= 0) or np.any(np.diff(grid) <= 0):
-        raise ValueError("lrs must be finite, > 0 and strictly increasing")
-    bound = _positive("bound", bound)
+    as_callable("run", run, "a callable lr -> history")
+    grid = as_array("lrs", lrs)
+    if np.any(grid <= 0) or np.any(np.diff(grid) <= 0):
+        raise fail("lrs", "learning rates > 0 in strictly increasing order", grid.tolist())
+    bound = as_real("bound", bound, low=0.0, low_open=True)
     final = np.full(grid.size, np.nan)
     histories: list[Any] = [None] * grid.size
     for i, lr in enumerate(grid):
@@ -506,12 +472,13 @@ def layer_grad_norms(
         (6,)
     """
     if not isinstance(model, TinyTransformer):
-        raise ValueError(f"model must be a TinyTransformer, got {type(model).__name__}")
-    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor) or len(X) == 0:
-        raise ValueError("X and y must be non-empty tensors")
+        raise fail("model", "a TinyTransformer", got=type(model).__name__)
+    for name, value in (("X", X), ("y", y)):
+        if not isinstance(value, torch.Tensor) or value.ndim == 0 or len(value) == 0:
+            raise fail(name, "a non-empty tensor", got=type(value).__name__)
     if len(X) != len(y):
-        raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
-    loss_fn = loss_fn if loss_fn is not None else sequence_cross_entropy
+        raise fail("y", f"a tensor of {len(X)} rows, like X", got=f"{len(y)} rows")
+    loss_fn = sequence_cross_entropy if loss_fn is None else as_callable("loss_fn", loss_fn)
     named = [(k, p) for k, p in model.named_parameters() if p.requires_grad]
     dev = named[0][1].device
     loss = loss_fn(model(X.to(dev)), y.to(dev))

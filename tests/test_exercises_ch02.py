@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from feedback import argument_tests
 from feedback import says as _says
 
 import lrcourse as lc
@@ -40,21 +41,6 @@ def test_wrong_loop_trace_rejects_with_hint(capsys, answer, hint):
     assert check_wrong_loop_trace(answer) is False
     out = _says(capsys, "Not yet", hint)
     assert "Correct" not in out
-
-
-def test_wrong_loop_trace_nonsense():
-    with pytest.raises(TypeError, match="answer"):
-        check_wrong_loop_trace("0.1, 0.01")
-    with pytest.raises(TypeError, match="answer"):
-        check_wrong_loop_trace(0.1)
-    with pytest.raises(ValueError, match="answer"):
-        check_wrong_loop_trace([[0.1, 0.01]])
-    with pytest.raises(ValueError, match="answer"):
-        check_wrong_loop_trace([0.1, float("nan")])
-    with pytest.raises(ValueError, match="milestones"):
-        check_wrong_loop_trace(RIGHT, milestones=[0, 2])
-    with pytest.raises(ValueError, match="gamma"):
-        check_wrong_loop_trace(RIGHT, gamma=2.0)
 
 
 # --------------------------------------------------------------------------- fixed loop
@@ -147,13 +133,6 @@ def test_fixed_loop_rejects_with_hint(capsys, fn, hint):
     assert "Correct" not in out
 
 
-def test_fixed_loop_nonsense():
-    with pytest.raises(TypeError, match="train"):
-        check_fixed_loop("def train(): ...")
-    with pytest.raises(ValueError, match="n_batches"):
-        check_fixed_loop(good, n_batches=1)
-
-
 # --------------------------------------------------------------------------- total steps
 
 
@@ -196,10 +175,47 @@ def test_total_steps_one_short_really_raises():
             sched.step()
 
 
-def test_total_steps_nonsense():
-    with pytest.raises(TypeError, match="answer"):
-        check_total_steps("264")
-    with pytest.raises(ValueError, match="answer"):
-        check_total_steps(float("inf"))
-    with pytest.raises(ValueError, match="batch_size"):
-        check_total_steps(264, batch_size=0)
+# ----------------------------------------------------------------------------- arguments
+
+
+CALLS = [
+    (
+        check_wrong_loop_trace,
+        {"answer": [0.1, 0.01, 0.01, 0.001, 0.001, 0.001], "lr": 0.1, "gamma": 0.1, "epochs": 6},
+    ),
+    (check_fixed_loop, {"train": good, "epochs": 2, "n_batches": 3, "max_lr": 0.1}),
+    (check_total_steps, {"answer": 264, "n_examples": 1347, "batch_size": 64, "epochs": 12}),
+    (check_total_steps, {"answer": 263.0}),
+]
+
+BAD = [
+    (check_wrong_loop_trace, {}, "answer", "0.1, 0.01"),
+    (check_wrong_loop_trace, {}, "answer", 0.1),
+    (check_wrong_loop_trace, {}, "answer", [[0.1, 0.01]]),
+    (check_wrong_loop_trace, {}, "answer", [0.1, float("nan")]),
+    (check_wrong_loop_trace, {"answer": RIGHT}, "milestones", [0, 2]),
+    (check_wrong_loop_trace, {"answer": RIGHT}, "gamma", 2.0),
+    (check_fixed_loop, {}, "train", "def train(): ..."),
+    (check_fixed_loop, {"train": good}, "n_batches", 1),
+    (check_total_steps, {}, "answer", float("inf")),
+    (check_total_steps, {"answer": 264}, "batch_size", 0),
+    (check_wrong_loop_trace, {}, "answer", "0.1 0.01"),
+    (check_wrong_loop_trace, {}, "answer", [[0.1]]),
+    (check_wrong_loop_trace, {"answer": [0.1]}, "lr", 0.0),
+    (check_wrong_loop_trace, {"answer": [0.1]}, "gamma", 1.0),
+    (check_wrong_loop_trace, {"answer": [0.1]}, "epochs", 0),
+    (check_wrong_loop_trace, {"answer": [0.1]}, "milestones", [2, 0]),
+    (check_wrong_loop_trace, {"answer": [0.1]}, "milestones", "2, 4"),
+    (check_fixed_loop, {}, "train", "my loop"),
+    (check_fixed_loop, {"train": good}, "n_batches", 1),
+    (check_fixed_loop, {"train": good}, "max_lr", -0.1),
+    (check_total_steps, {}, "answer", "264"),
+    (check_total_steps, {"answer": 264}, "n_examples", 0),
+    (check_total_steps, {"answer": 264}, "batch_size", 6.4),
+    (check_total_steps, {"answer": 264}, "drop_last", "yes"),
+]
+
+
+test_numpy_and_torch_scalars_are_accepted, test_a_bad_value_is_refused_naming_the_parameter = (
+    argument_tests(CALLS, BAD)
+)

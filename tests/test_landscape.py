@@ -8,6 +8,8 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
+import torch
+from feedback import argument_tests, same
 
 from lrcourse.landscape import (
     empirical_stability_limit,
@@ -88,27 +90,6 @@ def test_noise_floor_of_constant_lr_matches_theory():
     assert np.mean(finals) == pytest.approx(theory, rel=0.15)
 
 
-@pytest.mark.parametrize(
-    "call, name",
-    [
-        (lambda: quadratic_bowl(0.0, 1.0), "mu"),
-        (lambda: quadratic_bowl(1.0, float("inf")), "L"),
-        (lambda: quadratic_bowl(2.0, 1.0), "L"),
-        (lambda: quadratic_bowl("1", 2.0), "mu"),
-        (lambda: gd_trajectory(np.ones((2, 2))), "lrs"),
-        (lambda: gd_trajectory([0.1, -0.1]), "lrs"),
-        (lambda: gd_trajectory([0.1], start=(1.0, 2.0, 3.0)), "start"),
-        (lambda: gd_trajectory([0.1], noise=-1.0), "noise"),
-        (lambda: gd_trajectory([0.1], bowl="bowl"), "bowl"),
-        (lambda: stability_limit(3.0), "bowl"),
-        (lambda: empirical_stability_limit(quadratic_bowl(), steps=0), "steps"),
-    ],
-)
-def test_bad_input(call, name):
-    with pytest.raises(ValueError, match=name):
-        call()
-
-
 def test_plot_trajectories_draws_one_panel_per_run():
     import matplotlib.pyplot as plt
 
@@ -126,3 +107,65 @@ def test_plot_trajectories_draws_one_panel_per_run():
     plt.close("all")
     with pytest.raises(ValueError, match="runs"):
         plot_trajectories({}, b)
+
+
+# ----------------------------------------------------------------------------- arguments
+
+
+def panels(ncols: int = 2) -> tuple[int, ...]:
+    """The grid of panels plot_trajectories draws for three runs."""
+    import matplotlib.pyplot as plt
+
+    b = quadratic_bowl()
+    runs = {name: gd_trajectory(np.full(5, 0.1), bowl=b) for name in "abc"}
+    shape = plot_trajectories(runs, b, ncols=ncols).shape
+    plt.close("all")
+    return shape
+
+
+def limit(steps: int = 50, rel_tol: float = 1e-3) -> float:
+    return empirical_stability_limit(quadratic_bowl(1.0, 10.0), steps=steps, rel_tol=rel_tol)
+
+
+CALLS = [
+    (quadratic_bowl, {"mu": 2, "L": 10.5}),
+    (gd_trajectory, {"lrs": [0.1, 0.05], "noise": 0.5, "seed": 3, "blowup": 100.0}),
+    (limit, {"steps": 50, "rel_tol": 1e-3}),
+    (panels, {"ncols": 3}),
+]
+
+
+def test_arrays_may_be_numpy_torch_or_lists():
+    ref = gd_trajectory([0.1, 0.05], start=[1.0, 2.0])
+    assert same(gd_trajectory(np.array([0.1, 0.05]), start=torch.tensor([1.0, 2.0])), ref)
+
+
+BAD = [
+    (quadratic_bowl, {"L": 1.0}, "mu", 0.0),
+    (quadratic_bowl, {"L": 1.0}, "mu", "1"),
+    (quadratic_bowl, {}, "L", float("inf")),
+    (quadratic_bowl, {"mu": 2.0}, "L", 1.0),
+    (gd_trajectory, {}, "lrs", np.ones((2, 2))),
+    (gd_trajectory, {}, "lrs", [0.1, -0.1]),
+    (gd_trajectory, {}, "lrs", [0.1, float("nan")]),
+    (gd_trajectory, {"lrs": [0.1]}, "start", (1.0, 2.0, 3.0)),
+    (gd_trajectory, {"lrs": [0.1]}, "noise", -1.0),
+    (gd_trajectory, {"lrs": [0.1]}, "bowl", "bowl"),
+    (gd_trajectory, {"lrs": [0.1]}, "seed", -1),
+    (gd_trajectory, {"lrs": [0.1]}, "blowup", 1.0),
+    (stability_limit, {}, "bowl", 3.0),
+    (empirical_stability_limit, {"bowl": quadratic_bowl()}, "steps", 0),
+    (empirical_stability_limit, {"bowl": quadratic_bowl()}, "rel_tol", 1.0),
+    (plot_trajectories, {"bowl": quadratic_bowl()}, "runs", {}),
+    (plot_trajectories, {"bowl": quadratic_bowl()}, "runs", [1, 2]),
+    (panels, {}, "ncols", 0),
+]
+
+test_numpy_and_torch_scalars_are_accepted, test_a_bad_value_is_refused_naming_the_parameter = (
+    argument_tests(CALLS, BAD)
+)
+
+
+def test_a_run_that_is_not_a_trajectory_is_named():
+    with pytest.raises(ValueError, match=r"runs\['b'\] must be a Trajectory"):
+        plot_trajectories({"a": gd_trajectory([0.1]), "b": [0.1]}, quadratic_bowl())

@@ -6,10 +6,12 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from feedback import argument_tests, same
 from matplotlib.colors import to_hex
 
 import lrcourse as lc
 from lrcourse.plotting import format_value
+from lrcourse.validation import ParameterError
 
 
 @pytest.fixture(autouse=True)
@@ -120,42 +122,6 @@ def test_house_style_colours_and_spines_without_leaking_rcparams():
     assert dict(mpl.rcParams) == before
 
 
-@pytest.mark.parametrize("bad", [0, -2, 2.5, True])
-def test_bad_steps_per_epoch(bad):
-    with pytest.raises(ValueError, match="steps_per_epoch"):
-        lc.plot_curves(("StepLR", {"step_size": 3}), 10, steps_per_epoch=bad)
-
-
-@pytest.mark.parametrize(
-    ("specs", "match"),
-    [
-        (42, "specs"),
-        ([], "specs"),
-        ([("StepLR", {"step_size": 3}), 7], r"specs\[1\]"),
-        ({"a": np.ones((2, 2))}, "specs"),
-        ({"a": []}, "specs"),
-    ],
-)
-def test_bad_specs(specs, match):
-    with pytest.raises(ValueError, match=match):
-        lc.plot_curves(specs, 10)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "match"),
-    [
-        ({"steps": 0}, "steps"),
-        ({"lr": -1.0}, "lr"),
-        ({"ax": "here"}, "ax"),
-        ({"title": 3}, "title"),
-    ],
-)
-def test_bad_arguments(kwargs, match):
-    kwargs = {"steps": 10} | kwargs
-    with pytest.raises(ValueError, match=match):
-        lc.plot_curves(("StepLR", {"step_size": 3}), **kwargs)
-
-
 # ----------------------------------------------------------------------------- plot_losses
 
 
@@ -193,10 +159,7 @@ def test_divergent_losses_leave_a_gap():
 @pytest.mark.parametrize(
     ("args", "kwargs", "match"),
     [
-        ({"a": {"loss": [1.0]}}, {"key": "acc"}, "acc"),
         ([1.0, 2.0], {"smooth": 1.0}, "smooth"),
-        ([], {}, "histories"),
-        ([1.0, 2.0], {"steps_per_epoch": 0}, "steps_per_epoch"),
     ],
 )
 def test_bad_losses(args, kwargs, match):
@@ -222,9 +185,6 @@ def test_lr_vs_loss_uses_a_log_lr_axis_and_marks_the_suggestion():
 @pytest.mark.parametrize(
     ("lrs", "losses", "kwargs", "match"),
     [
-        ([0.1, 0.2], [1.0], {}, "same length"),
-        ([0.0, 0.1], [1.0, 1.0], {}, "lrs"),
-        ([0.1, 0.2], [1.0, 1.0], {"suggested_lr": -1.0}, "suggested_lr"),
         ([0.1, 0.2], [1.0, 1.0], {"smooth": -0.1}, "smooth"),
     ],
 )
@@ -238,3 +198,91 @@ def test_given_empty_axes_get_the_house_colours():
     lc.plot_curves({"a": [1.0, 2.0], "b": [2.0, 1.0]}, ax=ax)
     colors = [to_hex(line.get_color()) for line in ax.get_lines()]
     assert colors == [c.lower() for c in lc.HOUSE_COLORS[:2]]
+
+
+# ----------------------------------------------------------------------------- arguments
+
+
+def lines(ax) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(np.asarray(ln.get_xdata()), np.asarray(ln.get_ydata())) for ln in ax.get_lines()]
+
+
+def curves(**kwargs):
+    return lines(lc.plot_curves(("StepLR", {"step_size": 3}), **kwargs))
+
+
+def losses(**kwargs):
+    return lines(lc.plot_losses([3.0, 2.0, 1.5, 1.0], **kwargs))
+
+
+def lr_vs_loss(**kwargs):
+    return lines(lc.plot_lr_vs_loss([1e-3, 1e-2, 1e-1], [2.0, 1.0, 3.0], **kwargs))
+
+
+CALLS = [
+    (curves, {"steps": 10, "lr": 0.5, "steps_per_epoch": 4}),
+    (losses, {"steps_per_epoch": 2}),
+    (lr_vs_loss, {"suggested_lr": 0.01}),
+]
+
+
+def test_a_spec_given_as_a_list_is_a_spec():
+    assert same(curves(steps=10), lines(lc.plot_curves(["StepLR", {"step_size": 3}], 10)))
+    ax = lc.plot_curves([["StepLR", {"step_size": 3}], ["ExponentialLR", {"gamma": 0.9}]], 10)
+    assert legend_texts(ax) == ["StepLR(step_size=3)", "ExponentialLR(gamma=0.9)"]
+
+
+STEP = {"specs": ("StepLR", {"step_size": 3}), "steps": 10}
+LOSSES = {"histories": [1.0, 2.0]}
+LR_LOSS = {"lrs": [0.1, 0.2], "losses": [1.0, 1.0]}
+
+
+BAD = [
+    (lc.plot_curves, STEP, "steps_per_epoch", 0),
+    (lc.plot_curves, STEP, "steps_per_epoch", -2),
+    (lc.plot_curves, STEP, "steps_per_epoch", 2.5),
+    (lc.plot_curves, STEP, "steps_per_epoch", True),
+    (lc.plot_curves, STEP, "specs", 42),
+    (lc.plot_curves, STEP, "specs", []),
+    (lc.plot_curves, STEP, "specs", {}),
+    (lc.plot_curves, STEP, "steps", 0),
+    (lc.plot_curves, STEP, "lr", -1.0),
+    (lc.plot_curves, STEP, "lr", float("nan")),
+    (lc.plot_curves, STEP, "ax", "here"),
+    (lc.plot_curves, STEP, "title", 3),
+    (lc.plot_losses, LOSSES, "histories", []),
+    (lc.plot_losses, LOSSES, "steps_per_epoch", 0),
+    (lc.plot_losses, LOSSES, "key", 3),
+    (lc.plot_losses, LOSSES, "ax", plt),
+    (lc.plot_lr_vs_loss, LR_LOSS, "losses", [1.0]),
+    (lc.plot_lr_vs_loss, LR_LOSS, "lrs", [0.0, 0.1]),
+    (lc.plot_lr_vs_loss, LR_LOSS, "lrs", [-1.0, 0.1]),
+    (lc.plot_lr_vs_loss, LR_LOSS, "lrs", [np.inf, 0.1]),
+    (lc.plot_lr_vs_loss, LR_LOSS, "suggested_lr", -1.0),
+    (lc.style_axes, {}, "ax", None),
+]
+
+test_numpy_and_torch_scalars_are_accepted, test_a_bad_value_is_refused_naming_the_parameter = (
+    argument_tests(CALLS, BAD)
+)
+
+
+@pytest.mark.parametrize(
+    "specs, name",
+    [
+        ([("StepLR", {"step_size": 3}), 7], "specs[1]"),
+        ({"a": np.ones((2, 2))}, "specs['a']"),
+        ({"a": []}, "specs['a']"),
+    ],
+)
+def test_a_bad_entry_of_specs_is_named(specs, name):
+    with pytest.raises(ParameterError) as err:
+        lc.plot_curves(specs, 10)
+    assert err.value.param == name and str(err.value).startswith(f"{name} must be ")
+
+
+def test_a_history_without_the_key_is_named_with_its_keys():
+    with pytest.raises(
+        ValueError, match=r"histories\['a'\] must be a history with key 'acc', got keys \['loss'\]"
+    ):
+        lc.plot_losses({"a": {"loss": [1.0]}}, key="acc")

@@ -195,3 +195,74 @@ def test_cli(tmp_path, capsys):
     assert "wrote 1 student notebook" in capsys.readouterr().out
     assert _cli([str(tmp_path / "missing"), str(tmp_path / "s")]) == 1
     assert "src_dir" in capsys.readouterr().err
+
+
+def _lessons_folder(tmp_path):
+    src = tmp_path / "lessons"
+    src.mkdir()
+    nbformat.write(_lesson(), src / "01_a.ipynb")
+    return src
+
+
+def _snapshot(folder):
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("param", ["src_dir", "out_dir"])
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_main_refuses_an_empty_path(tmp_path, monkeypatch, param, empty):
+    """'' would mean the current folder, and overwrite a solutions notebook of the same name."""
+    src, work = _lessons_folder(tmp_path), tmp_path / "work"
+    work.mkdir()
+    nbformat.write(_lesson(), work / "01_a.ipynb")  # the instructor's copy, with solutions
+    monkeypatch.chdir(work)
+    before = _snapshot(tmp_path)
+    args = {"src_dir": src, "out_dir": tmp_path / "out", param: empty}
+    with pytest.raises(ValueError, match=f"{param} must be a non-empty folder path"):
+        main(**args)
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("inside", [".", "student", "a/b"])
+def test_main_refuses_out_dir_equal_to_or_inside_src_dir(tmp_path, inside):
+    src = _lessons_folder(tmp_path)
+    before = _snapshot(src)
+    with pytest.raises(ValueError, match="out_dir must be a folder outside src_dir"):
+        main(src, src / inside)
+    assert _snapshot(src) == before
+    assert not (src / "student").exists()
+
+
+def test_main_refuses_to_write_over_an_existing_notebook(tmp_path):
+    src, out = _lessons_folder(tmp_path), tmp_path / "out"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("b")]), src / "02_b.ipynb")
+    out.mkdir()
+    (out / "02_b.ipynb").write_text("a solutions notebook of the same name")
+    before = _snapshot(out)
+    with pytest.raises(ValueError, match=r"out_dir must be a folder without notebooks.*02_b"):
+        main(src, out)
+    assert _snapshot(out) == before  # not even 01_a.ipynb was written
+    # A second run into the same folder is refused too: delete the old copy first.
+    (out / "02_b.ipynb").unlink()
+    main(src, out)
+    with pytest.raises(ValueError, match="01_a.ipynb"):
+        main(src, out)
+
+
+def test_main_refuses_an_out_dir_that_is_a_file(tmp_path):
+    src = _lessons_folder(tmp_path)
+    target = tmp_path / "student.ipynb"
+    target.write_text("keep me")
+    with pytest.raises(ValueError, match="out_dir must be a folder or a path to create one at"):
+        main(src, target)
+    assert target.read_text() == "keep me"
+
+
+def test_cli_refuses_overwriting(tmp_path, capsys):
+    src, out = _lessons_folder(tmp_path), tmp_path / "s"
+    assert _cli([str(src), str(out)]) == 0
+    capsys.readouterr()
+    assert _cli([str(src), str(out)]) == 1
+    assert "nothing is written over" in capsys.readouterr().err
+    assert _cli([str(src), ""]) == 1
+    assert "out_dir must be a non-empty folder path" in capsys.readouterr().err

@@ -3,7 +3,8 @@
 Each checker prints specific feedback (what is wrong, and a hint) or a line starting with
 "Correct", and returns ``True`` / ``False``. A wrong answer of the right type never raises;
 input that is not an answer at all (a string where a number belongs, NaN, a 2-D array) raises
-``TypeError`` or ``ValueError`` saying what was expected.
+a ``ParameterError`` (both a ``TypeError`` and a ``ValueError``) naming the argument and saying
+what was expected, e.g. ``answer must be a finite number, got '0.04'``.
 """
 
 from . import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08, ch09

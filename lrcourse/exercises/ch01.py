@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ._common import close, number, report
+from ..validation import as_int, as_real, fail
+from ._common import close, misreading, number, number_list, positive, report
 
 __all__ = ["check_decay_schedule", "check_noise_floor", "check_stability_limit"]
 
@@ -22,9 +23,10 @@ def check_stability_limit(answer: float, mu: float = 2.0, L: float = 50.0) -> bo
         Correct! ...
         True
     """
-    mu, L = number("mu", mu), number("L", L)
-    if not 0 < mu <= L:
-        raise ValueError(f"need 0 < mu <= L, got mu={mu}, L={L}")
+    L = positive("L", L)
+    mu = positive("mu", mu)
+    if mu > L:
+        raise fail("mu", f"the shallow curvature, <= L={L:g}", mu)
     a = number("answer", answer)
     right = 2.0 / L
     if close(a, right, 1e-3):
@@ -50,9 +52,8 @@ def check_stability_limit(answer: float, mu: float = 2.0, L: float = 50.0) -> bo
         2.0 / math.sqrt(L): "That is 2/sqrt(L): no square root is needed; one GD step scales "
         "the error by (1 - lr*lambda).",
     }
-    for value, hint in known.items():
-        if close(a, value, 1e-3):
-            return report(False, hint)
+    if hint := misreading(a, known.items(), 1e-3):
+        return report(False, hint)
     side = "too large: that LR diverges" if a > right else "stable, but not the largest"
     return report(
         False,
@@ -80,10 +81,8 @@ def check_noise_floor(
         Correct! ...
         True
     """
-    lr, noise = number("lr", lr), number("noise", noise)
-    dim, batch_size = int(number("dim", dim)), int(number("batch_size", batch_size))
-    if lr <= 0 or noise <= 0 or dim < 1 or batch_size < 1:
-        raise ValueError("lr and noise must be > 0, dim and batch_size >= 1")
+    lr, noise = positive("lr", lr), positive("noise", noise)
+    dim, batch_size = as_int("dim", dim, low=1), as_int("batch_size", batch_size, low=1)
     a = number("answer", answer)
     right = lr * noise**2 * dim / batch_size
     if 0.8 * right <= a <= 1.3 * right:
@@ -131,9 +130,8 @@ def check_noise_floor(
             "but the pull back to the optimum scales like lr: their balance is linear in lr.",
         ),
     ]
-    for value, hint in known:
-        if close(a, value, 0.05):
-            return report(False, hint)
+    if hint := misreading(a, known, 0.05):
+        return report(False, hint)
     side = "high" if a > right else "low"
     return report(
         False,
@@ -161,19 +159,9 @@ def check_decay_schedule(
     from ..data import teacher_student_stream
     from ..training import run_online
 
-    if isinstance(lrs, str | bytes | dict) or lrs is None or np.isscalar(lrs):
-        raise TypeError(f"lrs must be an array of {steps} learning rates, got {type(lrs).__name__}")
-    if hasattr(lrs, "detach"):
-        lrs = lrs.detach().cpu().numpy()
-    try:
-        arr = np.asarray(lrs, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"lrs must be an array of numbers: {err}") from err
-    if arr.ndim != 1:
-        raise ValueError(f"lrs must be a 1-D array (one LR per step), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("lrs contains NaN or infinite values")
-    peak, factor = number("peak", peak), number("factor", factor)
+    arr = number_list("lrs", lrs)
+    peak, steps = positive("peak", peak), as_int("steps", steps, low=1)
+    seed, factor = as_int("seed", seed, low=0), as_real("factor", factor, low=1.0)
 
     if arr.size != steps:
         return report(

@@ -10,29 +10,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._common import number, report
+from ..validation import as_bool, as_callable, as_int, as_int_list
+from ._common import first_mismatch, misreading, number, number_list, positive, report, unit
 
 __all__ = ["check_fixed_loop", "check_total_steps", "check_wrong_loop_trace"]
 
 
-def _lr_list(name: str, value: Any) -> np.ndarray:
-    if isinstance(value, str | bytes | dict) or value is None or np.isscalar(value):
-        raise TypeError(f"{name} must be a list of learning rates, got {type(value).__name__}")
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a list of numbers: {err}") from err
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be a flat list (one LR per epoch), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
-
-
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=1e-12))
+    return first_mismatch(a, b) is None
 
 
 def check_wrong_loop_trace(
@@ -54,16 +39,10 @@ def check_wrong_loop_trace(
     """
     from ..callorder import intended_lrs, record_lrs
 
-    lr, gamma = number("lr", lr), number("gamma", gamma)
-    epochs = int(number("epochs", epochs))
-    if lr <= 0 or not 0 < gamma < 1 or epochs < 1:
-        raise ValueError(f"need lr > 0, 0 < gamma < 1, epochs >= 1; got {lr}, {gamma}, {epochs}")
-    if isinstance(milestones, str | bytes) or not all(
-        isinstance(m, int) and not isinstance(m, bool) and m > 0 for m in milestones
-    ):
-        raise ValueError(f"milestones must be positive ints, got {milestones!r}")
-    got = _lr_list("answer", answer)
-    kw = {"milestones": list(milestones), "gamma": gamma}
+    lr, gamma, epochs = positive("lr", lr), unit("gamma", gamma), as_int("epochs", epochs, low=1)
+    milestones = as_int_list("milestones", milestones, low=1)
+    got = number_list("answer", answer)
+    kw = {"milestones": milestones, "gamma": gamma}
     right = record_lrs(
         "MultiStepLR", kw, epochs=epochs, steps_per_epoch=1, lr=lr, order="scheduler_first"
     ).lrs
@@ -99,7 +78,7 @@ def check_wrong_loop_trace(
             "shifted two epochs: the loop makes one call per epoch, just earlier, so the "
             "whole schedule moves by a single step.",
         )
-    bad = int(np.argmax(~np.isclose(got, right, rtol=1e-6, atol=1e-12)))
+    bad = first_mismatch(got, right)
     return report(
         False,
         f"epoch {bad} is off: you said {got[bad]:g}. Hint: write the intended values "
@@ -161,12 +140,9 @@ def check_fixed_loop(
     """
     from ..schedules import lr_curve
 
-    if not callable(train):
-        raise TypeError(f"train must be a function, got {type(train).__name__}")
-    epochs, n_batches = int(number("epochs", epochs)), int(number("n_batches", n_batches))
-    max_lr = number("max_lr", max_lr)
-    if epochs < 1 or n_batches < 2 or max_lr <= 0:
-        raise ValueError("need epochs >= 1, n_batches >= 2 and max_lr > 0")
+    as_callable("train", train, "a function train(model, optimizer, scheduler, batches, epochs)")
+    epochs, n_batches = as_int("epochs", epochs, low=1), as_int("n_batches", n_batches, low=2)
+    max_lr = positive("max_lr", max_lr)
     total = epochs * n_batches
     model, opt, sched, batches = _exercise_setup(epochs, n_batches, max_lr)
     used: list[float] = []
@@ -209,7 +185,7 @@ def check_fixed_loop(
             "step it after every optimizer.step().",
         )
     if not _same(lrs, curve[:total]):
-        bad = int(np.argmax(~np.isclose(lrs, curve[:total], rtol=1e-6, atol=1e-12)))
+        bad = first_mismatch(lrs, curve[:total])
         return report(
             False,
             f"optimizer step {bad} used LR {lrs[bad]:.4g}, the schedule says "
@@ -253,10 +229,9 @@ def check_total_steps(
         Correct! ...
         True
     """
-    n = int(number("n_examples", n_examples))
-    bs, ep = int(number("batch_size", batch_size)), int(number("epochs", epochs))
-    if n < 1 or bs < 1 or ep < 1 or not isinstance(drop_last, bool):
-        raise ValueError("n_examples, batch_size and epochs must be >= 1, drop_last a bool")
+    n = as_int("n_examples", n_examples, low=1)
+    bs, ep = as_int("batch_size", batch_size, low=1), as_int("epochs", epochs, low=1)
+    drop_last = as_bool("drop_last", drop_last)
     a = number("answer", answer)
     per_epoch = n // bs if drop_last else math.ceil(n / bs)
     right = ep * per_epoch
@@ -290,9 +265,8 @@ def check_total_steps(
         ),
         (right - 1, "one too few: OneCycleLR would raise ValueError on the last batch."),
     ]
-    for value, hint in known:
-        if value != right and math.isclose(a, value, rel_tol=1e-9):
-            return report(False, hint)
+    if hint := misreading(a, known, 1e-9, right):
+        return report(False, hint)
     side = "large" if a > right else "small"
     return report(
         False,

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
-from ._common import close, number, report
+from ..validation import as_int
+from ._common import close, first_mismatch, misreading, number, number_list, positive, report, unit
 
 __all__ = ["check_exponential_gamma", "check_multiplicative_lr", "check_multistep_milestones"]
 
@@ -28,13 +25,7 @@ def check_exponential_gamma(gamma: float, factor: float = 1e-3, steps: int = 100
         Correct! ...
         True
     """
-    factor = number("factor", factor)
-    steps_f = number("steps", steps)
-    if not 0 < factor < 1:
-        raise ValueError(f"factor must be in (0, 1), got {factor}")
-    if steps_f != int(steps_f) or steps_f < 2:
-        raise ValueError(f"steps must be an integer >= 2, got {steps}")
-    steps = int(steps_f)
+    factor, steps = unit("factor", factor), as_int("steps", steps, low=2)
     g = number("gamma", gamma)
     right = factor ** (1.0 / steps)
     if 0 < g < 1 and abs(steps * math.log(g) - math.log(factor)) < 0.02:
@@ -80,9 +71,8 @@ def check_exponential_gamma(gamma: float, factor: float = 1e-3, steps: int = 100
             "one power too many: gamma**steps = factor gives gamma = factor**(1/steps).",
         ),
     ]
-    for value, hint in known:
-        if close(g, value, 1e-4):
-            return report(False, hint)
+    if hint := misreading(g, known, 1e-4):
+        return report(False, hint)
     side = "too slowly" if g**steps > factor else "too fast"
     return report(
         False,
@@ -97,27 +87,6 @@ _LOG_LR = 0.1
 _LOG_STEPS = 120
 _LOG_MILESTONES = (30, 60, 60, 90)
 _LOG_GAMMA = 0.1
-
-
-def _milestone_values(milestones: Any) -> list[float]:
-    if isinstance(milestones, str | bytes | dict) or milestones is None:
-        raise TypeError(f"milestones must be a list of integers, got {type(milestones).__name__}")
-    if hasattr(milestones, "detach"):
-        milestones = milestones.detach().cpu().numpy()
-    if isinstance(milestones, np.ndarray):
-        if milestones.ndim != 1:
-            raise ValueError(f"milestones must be a flat list, got shape {milestones.shape}")
-        milestones = milestones.tolist()
-    if not isinstance(milestones, Sequence | set | frozenset):
-        raise TypeError(f"milestones must be a list of integers, got {type(milestones).__name__}")
-    out = []
-    for m in milestones:
-        if isinstance(m, bool) or not isinstance(m, numbers.Real):
-            raise TypeError(f"milestones must hold integers, got {m!r}")
-        if not math.isfinite(m):
-            raise ValueError(f"milestones must be finite, got {m!r}")
-        out.append(float(m))
-    return out
 
 
 def check_multistep_milestones(milestones: Any, gamma: float) -> bool:
@@ -135,7 +104,9 @@ def check_multistep_milestones(milestones: Any, gamma: float) -> bool:
     """
     from ..schedules import lr_curve
 
-    values = _milestone_values(milestones)
+    values = number_list(
+        "milestones", sorted(milestones) if isinstance(milestones, set | frozenset) else milestones
+    ).tolist()
     g = number("gamma", gamma)
     target = lr_curve(
         "MultiStepLR", _LOG_STEPS, lr=_LOG_LR, milestones=list(_LOG_MILESTONES), gamma=_LOG_GAMMA
@@ -155,7 +126,8 @@ def check_multistep_milestones(milestones: Any, gamma: float) -> bool:
         return report(False, "milestones count scheduler.step() calls: they cannot be negative.")
     ints = sorted(int(m) for m in values)
     mine = lr_curve("MultiStepLR", _LOG_STEPS, lr=_LOG_LR, milestones=ints, gamma=g)
-    if np.allclose(mine, target, rtol=1e-9, atol=0.0):
+    k = first_mismatch(mine, target, rtol=1e-9, atol=0.0)
+    if k is None:
         shuffled = isinstance(milestones, list | tuple) and values != sorted(values)
         note = " (listed out of order, which torch accepts)" if shuffled else ""
         return report(
@@ -178,7 +150,6 @@ def check_multistep_milestones(milestones: Any, gamma: float) -> bool:
             "off by one: milestone m takes effect at step m, i.e. after m calls to "
             "scheduler.step(). Use the first step at which the new LR appears in the log.",
         )
-    k = int(np.argmax(~np.isclose(mine, target, rtol=1e-9, atol=0.0)))
     return report(
         False,
         f"the curves first differ at step {k}: yours gives {mine[k]:.3g}, the log says "
@@ -205,13 +176,7 @@ def check_multiplicative_lr(
         Correct! ...
         True
     """
-    lr, factor = number("lr", lr), number("factor", factor)
-    k_f = number("k", k)
-    if lr <= 0 or not 0 < factor < 1:
-        raise ValueError(f"need lr > 0 and 0 < factor < 1, got lr={lr}, factor={factor}")
-    if k_f != int(k_f) or k_f < 2:
-        raise ValueError(f"k must be an integer >= 2, got {k}")
-    k = int(k_f)
+    lr, factor, k = positive("lr", lr), unit("factor", factor), as_int("k", k, low=2)
     a = number("answer", answer)
     n = k * (k + 1) // 2
     right = lr * factor**n
@@ -248,9 +213,8 @@ def check_multiplicative_lr(
             f"that is the factor; the LR is the base LR {lr:g} times it.",
         ),
     ]
-    for value, hint in known:
-        if close(a, value, 1e-3):
-            return report(False, hint)
+    if hint := misreading(a, known, 1e-3):
+        return report(False, hint)
     side = "high" if a > right else "low"
     return report(
         False,

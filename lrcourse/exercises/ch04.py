@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import math
 
-from ._common import close, number, report
+from ..validation import as_bool, as_int, as_real
+from ._common import close, misreading, number, positive, report, whole
 
 __all__ = ["check_lr_at_step", "check_restart_plan", "check_restart_position"]
-
-
-def _whole(value: float) -> int | None:
-    """``value`` as an int if it is a whole number, else None."""
-    return int(value) if float(value).is_integer() else None
-
-
-def _setting(name: str, value: object, low: int) -> int:
-    v = number(name, value)
-    if not v.is_integer() or v < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(v)
 
 
 def check_restart_position(answer: float, n: int = 3, T_0: int = 10, T_mult: int = 2) -> bool:
@@ -34,7 +23,8 @@ def check_restart_position(answer: float, n: int = 3, T_0: int = 10, T_mult: int
     """
     from ..restarts import restart_step
 
-    n, T_0, T_mult = _setting("n", n, 1), _setting("T_0", T_0, 1), _setting("T_mult", T_mult, 1)
+    n, T_0 = as_int("n", n, low=1), as_int("T_0", T_0, low=1)
+    T_mult = as_int("T_mult", T_mult, low=1)
     a = number("answer", answer)
     right = restart_step(n, T_0, T_mult)
     lengths = ", ".join(str(T_0 * T_mult**i) for i in range(n))
@@ -44,7 +34,7 @@ def check_restart_position(answer: float, n: int = 3, T_0: int = 10, T_mult: int
             f"the first {n} cycles last {lengths} steps, so restart {n} comes after "
             f"{right} = T_0 (T_mult^{n} - 1)/(T_mult - 1) steps.",
         )
-    k = _whole(a)
+    k = whole(a)
     if k is None or k < 0:
         return report(False, f"a restart happens at a whole, non-negative step, not {a:g}.")
     hints: dict[int, list[str]] = {}
@@ -106,7 +96,8 @@ def check_restart_plan(
     """
     from ..restarts import cycle_ends, cycle_position
 
-    total, cycles = _setting("total", total, 1), _setting("cycles", cycles, 1)
+    total, cycles = as_int("total", total, low=1), as_int("cycles", cycles, low=1)
+    growing = as_bool("growing", growing)
     t0, tm = number("T_0", T_0), number("T_mult", T_mult)
     if not (t0.is_integer() and tm.is_integer()):
         return report(
@@ -165,11 +156,9 @@ def check_lr_at_step(
     """
     from ..restarts import cycle_position
 
-    k = _setting("k", k, 0)
-    T_0, T_mult = _setting("T_0", T_0, 1), _setting("T_mult", T_mult, 1)
-    lr, eta_min = number("lr", lr), number("eta_min", eta_min)
-    if lr <= 0 or eta_min < 0:
-        raise ValueError(f"need lr > 0 and eta_min >= 0, got lr={lr}, eta_min={eta_min}")
+    k, T_0 = as_int("k", k, low=0), as_int("T_0", T_0, low=1)
+    T_mult = as_int("T_mult", T_mult, low=1)
+    lr, eta_min = positive("lr", lr), as_real("eta_min", eta_min, low=0.0)
     a = number("answer", answer)
 
     def at(t_cur: float, t_i: float, low: float = eta_min) -> float:
@@ -213,9 +202,8 @@ def check_lr_at_step(
                     "Element k is the LR after k calls to scheduler.step().",
                 )
             )
-    for value, text in known:
-        if not close(value, right, 1e-3) and close(a, value, 1e-3):
-            return report(False, text)
+    if hint := misreading(a, known, 1e-3, right):
+        return report(False, hint)
     return report(
         False,
         f"{a:.6g} is not it. Hint: find the cycle and the position in it, (i, T_cur, T_i), with "

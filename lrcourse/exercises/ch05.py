@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ._common import close, number, report
+from ..validation import as_int, as_real, check_keywords, fail
+from ._common import close, misreading, number, number_list, positive, report, unit
 
 __all__ = ["check_cut_epochs", "check_eps_floor", "check_lr_after_cuts", "check_quiet_settings"]
 
@@ -18,20 +18,10 @@ EX1_METRICS = (1.00, 0.80, 0.795, 0.794, 0.793, 0.85, 0.80, 0.80, 0.80, 0.70, 0.
 
 
 def _epochs(name: str, value: Any) -> list[int]:
-    if isinstance(value, str | bytes | Mapping) or value is None or np.isscalar(value):
-        raise TypeError(f"{name} must be a list of epoch indices, got {type(value).__name__}")
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a list of integers: {err}") from err
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be a flat list of epoch indices, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-        raise ValueError(f"{name} must hold whole epoch numbers, got {arr.tolist()}")
-    if np.any(arr < 0):
-        raise ValueError(f"{name} must hold epoch indices >= 0, got {arr.tolist()}")
+    """A learner's list of epoch indices: whole numbers >= 0 (floats like 4.0 accepted)."""
+    arr = number_list(name, value)
+    if np.any(arr != np.round(arr)) or np.any(arr < 0):
+        raise fail(name, "a list of epoch indices (whole numbers >= 0)", arr.tolist())
     return [int(v) for v in arr]
 
 
@@ -196,13 +186,9 @@ def check_quiet_settings(
     from ..plateau import PLATEAU_DEFAULTS, detection_tradeoff
 
     if not isinstance(settings, Mapping):
-        raise TypeError(
-            f"settings must be a dict of ReduceLROnPlateau arguments, got {type(settings).__name__}"
-        )
-    unknown = sorted(set(settings) - set(PLATEAU_DEFAULTS))
-    if unknown:
-        raise ValueError(f"unknown ReduceLROnPlateau argument(s) {unknown}")
-    max_delay = number("max_delay", max_delay)
+        raise fail("settings", "a dict of ReduceLROnPlateau arguments", got=type(settings).__name__)
+    check_keywords("ReduceLROnPlateau", settings, list(PLATEAU_DEFAULTS))
+    max_delay = positive("max_delay", max_delay)
     table = detection_tradeoff(
         {"yours": dict(settings)}, seeds=seeds, steps=steps, onset=onset, noise=noise
     )
@@ -264,13 +250,10 @@ def check_lr_after_cuts(
         Correct! ...
         True
     """
-    lr, factor, min_lr = number("lr", lr), number("factor", factor), number("min_lr", min_lr)
-    if isinstance(cuts, bool) or not isinstance(cuts, numbers.Integral) or cuts < 0:
-        raise ValueError(f"cuts must be an int >= 0, got {cuts!r}")
-    if not (lr > 0 and 0 < factor < 1 and min_lr >= 0):
-        raise ValueError("need lr > 0, 0 < factor < 1 and min_lr >= 0")
+    lr, factor = positive("lr", lr), unit("factor", factor)
+    min_lr, cuts = as_real("min_lr", min_lr, low=0.0), as_int("cuts", cuts, low=0)
     a = number("answer", answer)
-    right = _chain(lr, factor, int(cuts), min_lr, 1e-8)
+    right = _chain(lr, factor, cuts, min_lr, 1e-8)
     if close(a, right, 1e-6):
         return report(
             True,
@@ -297,9 +280,8 @@ def check_lr_after_cuts(
             "The factor multiplies, it is not subtracted.",
         ),
     ]
-    for value, hint in known:
-        if value > 0 and close(a, value, 1e-6):
-            return report(False, hint)
+    if hint := misreading(a, [(v, h) for v, h in known if v > 0], 1e-6):
+        return report(False, hint)
     if a < min_lr:
         return report(False, f"{a:g} is below min_lr={min_lr:g}; the LR never goes under it.")
     return report(
@@ -326,11 +308,8 @@ def check_eps_floor(
         Correct! ...
         True
     """
-    lr, factor, eps = number("lr", lr), number("factor", factor), number("eps", eps)
-    if not (lr > 0 and 0 < factor < 1 and eps >= 0):
-        raise ValueError("need lr > 0, 0 < factor < 1 and eps >= 0")
-    if eps == 0:
-        raise ValueError("with eps = 0 the LR never stops falling; give eps > 0")
+    lr, factor = positive("lr", lr), unit("factor", factor)
+    eps = as_real("eps", eps, low=0.0, low_open=True)  # with eps = 0 the LR never stops falling
     a = number("answer", answer)
     stop = lr
     n = 0
@@ -353,9 +332,8 @@ def check_eps_floor(
         (stop * factor, "One cut too many: that cut would change the LR by no more than eps."),
         (stop / factor, "One cut short: from there the change is still larger than eps."),
     ]
-    for value, hint in known:
-        if close(a, value, 1e-3):
-            return report(False, hint)
+    if hint := misreading(a, known, 1e-3):
+        return report(False, hint)
     if a == 0:
         return report(
             False, "min_lr=0 is not reached: eps stops the cuts first (the change gets too small)."

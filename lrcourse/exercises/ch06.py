@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ._common import close, number, report
+from ..validation import as_callable, as_int, as_real
+from ._common import close, evaluate, number, positive, report
 
 __all__ = ["check_goyal_warmup", "check_rectifier_half", "check_warmup_lambda"]
-
-
-def _whole(name: str, value: Any) -> int:
-    v = number(name, value)
-    if v != round(v):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    return int(round(v))
 
 
 def check_goyal_warmup(
@@ -44,13 +35,9 @@ def check_goyal_warmup(
         Correct! ...
         True
     """
-    base_lr, k = number("base_lr", base_lr), _whole("k", k)
-    warmup_epochs, steps_per_epoch = (
-        _whole("warmup_epochs", warmup_epochs),
-        _whole("steps_per_epoch", steps_per_epoch),
-    )
-    if base_lr <= 0 or k < 2 or warmup_epochs < 1 or steps_per_epoch < 1:
-        raise ValueError("need base_lr > 0, k >= 2, warmup_epochs >= 1, steps_per_epoch >= 1")
+    base_lr, k = positive("base_lr", base_lr), as_int("k", k, low=2)
+    warmup_epochs = as_int("warmup_epochs", warmup_epochs, low=1)
+    steps_per_epoch = as_int("steps_per_epoch", steps_per_epoch, low=1)
     a_lr, a_start = number("lr", lr), number("start_factor", start_factor)
     a_iters = number("total_iters", total_iters)
     target, iters = k * base_lr, warmup_epochs * steps_per_epoch
@@ -119,23 +106,6 @@ def check_goyal_warmup(
     )
 
 
-def _evaluate(fn: Callable[[int], float], steps: int) -> np.ndarray | str:
-    values = []
-    for t in range(steps):
-        try:
-            v = fn(t)
-        except Exception as err:  # noqa: BLE001 - any error in the learner's code is feedback
-            return f"your function raised {type(err).__name__} at step {t}: {err}"
-        if hasattr(v, "item") and callable(v.item) and np.size(v) == 1:
-            v = v.item()
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            return f"at step {t} your function returned {v!r}, not a number"
-        if not math.isfinite(float(v)):
-            return f"at step {t} your function returned {v!r}"
-        values.append(float(v))
-    return np.array(values)
-
-
 def check_warmup_lambda(fn: Any, warmup_steps: int = 100, total_steps: int = 1000) -> bool:
     """Exercise: an ``lr_lambda`` for ``LambdaLR``: linear warmup over ``warmup_steps`` steps,
     then linear decay to 0 at ``total_steps`` (transformers' linear schedule), but whose first
@@ -152,12 +122,10 @@ def check_warmup_lambda(fn: Any, warmup_steps: int = 100, total_steps: int = 100
         Correct! ...
         True
     """
-    w, T = _whole("warmup_steps", warmup_steps), _whole("total_steps", total_steps)
-    if w < 2 or T < w + 2:
-        raise ValueError("need warmup_steps >= 2 and total_steps >= warmup_steps + 2")
-    if not callable(fn):
-        raise TypeError(f"fn must be a function step -> factor, got {type(fn).__name__}")
-    f = _evaluate(fn, T)
+    w = as_int("warmup_steps", warmup_steps, low=2)
+    T = as_int("total_steps", total_steps, low=w + 2)
+    as_callable("fn", fn, "a function step -> factor")
+    f = evaluate(fn, T, "fn")
     if isinstance(f, str):
         return report(False, f + ".")
     if f[0] == 0:
@@ -230,9 +198,8 @@ def check_rectifier_half(answer: float, beta2: float = 0.999, level: float = 0.5
     """
     from ..warmup import radam_rectifier
 
-    beta2, level = number("beta2", beta2), number("level", level)
-    if not 0.5 < beta2 <= 0.99999 or not 0 < level < 1:
-        raise ValueError("need 0.5 < beta2 <= 0.99999 and 0 < level < 1")
+    beta2 = as_real("beta2", beta2, low=0.5, high=0.99999, low_open=True)
+    level = as_real("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
     a = number("answer", answer)
     horizon = int(40 / (1 - beta2)) + 10
     r = np.nan_to_num(radam_rectifier(np.arange(1, horizon + 1), beta2), nan=0.0)

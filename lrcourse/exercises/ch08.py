@@ -6,29 +6,16 @@ import math
 import types
 import warnings
 from collections.abc import Callable
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 import torch
 from torch.optim import lr_scheduler
 
-from ._common import close, number, report
+from ..validation import as_callable, as_int, as_real
+from ._common import close, evaluate, first_mismatch, misreading, number, positive, report
 
 __all__ = ["check_chained_lr", "check_slanted_triangular", "check_warmup_cosine"]
-
-
-def _int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
-
-
-def _first_mismatch(got: np.ndarray, want: np.ndarray) -> int | None:
-    bad = ~np.isclose(got, want, rtol=1e-6, atol=1e-12)
-    return int(np.argmax(bad)) if bad.any() else None
 
 
 # ----------------------------------------------------------------------------- exercise 1
@@ -76,16 +63,11 @@ def check_warmup_cosine(
         Correct! ...
         True
     """
-    if not callable(build):
-        raise TypeError(
-            f"build must be a function optimizer -> scheduler, got {type(build).__name__}"
-        )
-    warmup, total = _int("warmup", warmup, 1), _int("total", total, 2)
-    if warmup >= total:
-        raise ValueError(f"warmup ({warmup}) must be < total ({total})")
-    start_factor, lr = number("start_factor", start_factor), number("lr", lr)
-    if not 0 < start_factor <= 1 or lr <= 0:
-        raise ValueError("need 0 < start_factor <= 1 and lr > 0")
+    as_callable("build", build, "a function optimizer -> scheduler")
+    total = as_int("total", total, low=2)
+    warmup = as_int("warmup", warmup, low=1, high=total - 1)
+    start_factor = as_real("start_factor", start_factor, low=0.0, high=1.0, low_open=True)
+    lr = positive("lr", lr)
 
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
     try:
@@ -116,7 +98,7 @@ def check_warmup_cosine(
         return report(False, f"stepping your scheduler raised {type(err).__name__}: {err}")
     got_arr = np.asarray(got, dtype=np.float64)
     want = _warmup_cosine_curve(total + 1, lr, start_factor, warmup, warmup, total - warmup)
-    first = _first_mismatch(got_arr, want)
+    first = first_mismatch(got_arr, want)
     if first is None:
         return report(
             True,
@@ -170,7 +152,7 @@ def check_warmup_cosine(
     for (iters, milestone, t_max), hint in mistakes:
         if 1 <= t_max and 1 <= milestone < total + 1:
             cand = _warmup_cosine_curve(total + 1, lr, start_factor, iters, milestone, t_max)
-            if _first_mismatch(got_arr, cand) is None:
+            if first_mismatch(got_arr, cand) is None:
                 return report(False, hint)
     if not math.isclose(got_arr[0], start_factor * lr, rel_tol=1e-6):
         return report(
@@ -225,27 +207,16 @@ def check_slanted_triangular(
         Correct! ...
         True
     """
-    if not callable(lr_lambda):
-        raise TypeError(f"lr_lambda must be a callable of the step, got {type(lr_lambda).__name__}")
-    total = _int("total", total, 2)
-    cut_frac, ratio, lr = number("cut_frac", cut_frac), number("ratio", ratio), number("lr", lr)
-    if not 0 < cut_frac < 1 or ratio < 1 or lr <= 0 or math.floor(total * cut_frac) < 1:
-        raise ValueError("need 0 < cut_frac < 1 with total * cut_frac >= 1, ratio >= 1, lr > 0")
+    as_callable("lr_lambda", lr_lambda, "a callable of the step")
+    total = as_int("total", total, low=2)
+    cut_frac = as_real("cut_frac", cut_frac, low=1.0 / total, high=1.0, high_open=True)
+    ratio, lr = as_real("ratio", ratio, low=1.0), positive("lr", lr)
     want = slanted_triangular_factor(total, cut_frac, ratio)
     cut = math.floor(total * cut_frac)
-    values = []
-    for t in range(total + 1):
-        try:
-            v = lr_lambda(t)
-        except Exception as err:
-            return report(False, f"lr_lambda({t}) raised {type(err).__name__}: {err}")
-        if hasattr(v, "item") and getattr(v, "size", 1) == 1:
-            v = v.item()
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            return report(False, f"lr_lambda({t}) must return a finite number, got {v!r}")
-        values.append(float(v))
-    got = np.asarray(values)
-    if _first_mismatch(got, want) is None:
+    got = evaluate(lr_lambda, total + 1, "lr_lambda")
+    if isinstance(got, str):
+        return report(False, got + ".")
+    if first_mismatch(got, want) is None:
         note = ""
         if isinstance(lr_lambda, types.FunctionType | types.LambdaType):
             note = (
@@ -286,7 +257,7 @@ def check_slanted_triangular(
             False,
             f"the peak should be at t = floor(total * cut_frac) = {cut}, yours is at t={peak}.",
         )
-    first = _first_mismatch(got, want)
+    first = first_mismatch(got, want)
     return report(
         False,
         f"lr_lambda({first}) = {got[first]:.5g}, expected {want[first]:.5g}. Hint: p rises "
@@ -314,10 +285,9 @@ def check_chained_lr(
         True
     """
     a = number("answer", answer)
-    step, T_max = _int("step", step, 0), _int("T_max", T_max, 1)
-    gamma, lr = number("gamma", gamma), number("lr", lr)
-    if not 0 < gamma <= 1 or lr <= 0:
-        raise ValueError("need 0 < gamma <= 1 and lr > 0")
+    step, T_max = as_int("step", step, low=0), as_int("T_max", T_max, low=1)
+    gamma = as_real("gamma", gamma, low=0.0, high=1.0, low_open=True)
+    lr = positive("lr", lr)
     from ..reference import torch_lr_curve
 
     subs = [("CosineAnnealingLR", {"T_max": T_max}), ("ExponentialLR", {"gamma": gamma})]
@@ -354,9 +324,8 @@ def check_chained_lr(
             "the exponential part is right; multiply by the cosine's own value at this step.",
         ),
     ]
-    for value, hint in known:
-        if close(a, value, 1e-3) and not close(value, right, 1e-3):
-            return report(False, hint)
+    if hint := misreading(a, known, 1e-3, right):
+        return report(False, hint)
     side = "high" if a > right else "low"
     return report(
         False,
