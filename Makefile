@@ -49,6 +49,7 @@ lab: $(STAMP)
 
 ## make student: student copies of the lessons, solutions removed, into _build/student
 student: $(STAMP)
+	rm -rf _build/student
 	$(BIN)/python -m lrcourse.student lessons _build/student
 
 ## make bench: speed figures (printed as ratios)

@@ -202,6 +202,13 @@ def as_array(
     """``value`` as a float64 numpy array (lists, tuples, arrays and CPU tensors)."""
     if hasattr(value, "detach"):
         value = value.detach().cpu().numpy()
+    if isinstance(value, str | bytes):
+        raise fail(name, "an array of numbers", value)
+    if not isinstance(value, np.ndarray) or value.dtype.kind in "OUSb":
+        flat = np.asarray(value, dtype=object).ravel()
+        bad = next((v for v in flat if isinstance(v, str | bytes | bool | np.bool_)), None)
+        if bad is not None:  # numpy would read "5" as 5.0 and True as 1.0
+            raise fail(name, "an array of numbers", got=f"{bad!r} in it")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

@@ -14,45 +14,6 @@ import lrcourse as lc
 # --- data and models ------------------------------------------------------------------------------
 
 
-def test_synthetic_classification_is_seeded_split_and_standardised():
-    a, b = lc.make_classification_data(seed=3), lc.make_classification_data(seed=3)
-    c = lc.make_classification_data(seed=4)
-    assert torch.equal(a.X_train, b.X_train) and torch.equal(a.y_val, b.y_val)
-    assert not torch.equal(a.X_train, c.X_train)
-    assert a.X_train.shape == (1500, 20) and a.X_val.shape == (500, 20)
-    assert a.X_train.dtype == torch.float32 and a.y_train.dtype == torch.int64
-    assert a.n_classes == 4
-    X = torch.cat([a.X_train, a.X_val])
-    assert torch.allclose(X.mean(0), torch.zeros(20), atol=1e-5)
-    assert torch.allclose(X.std(0, unbiased=False), torch.ones(20), atol=1e-4)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "word"),
-    [
-        ({"n_samples": 5}, "n_samples"),
-        ({"n_classes": 1}, "n_classes"),
-        ({"val_fraction": 1.0}, "val_fraction"),
-        ({"label_noise": -0.1}, "label_noise"),
-        ({"seed": -1}, "seed"),
-        ({"n_features": 2, "n_classes": 4}, "n_classes"),
-    ],
-)
-def test_synthetic_classification_bad_input(kwargs, word):
-    with pytest.raises(ValueError, match=word):
-        lc.make_classification_data(**kwargs)
-
-
-def test_small_cnn_shapes_and_seeding():
-    x = torch.rand(7, 64)
-    a, b, c = lc.small_cnn(seed=1), lc.small_cnn(seed=1), lc.small_cnn(seed=2)
-    assert a(x).shape == (7, 10)
-    assert torch.equal(a(x), b(x)) and not torch.equal(a(x), c(x))
-    assert lc.small_cnn(channels=4, n_classes=3)(x).shape == (7, 3)
-    with pytest.raises(ValueError, match="channels"):
-        lc.small_cnn(channels=0)
-
-
 # --- schedule specs and train_classifier ------------------------------------------------------
 
 
@@ -289,47 +250,6 @@ def test_compare_bad_input(kwargs, word):
 
 
 # --- sequence task and the tiny transformer ----------------------------------------------------
-
-
-@pytest.mark.parametrize("task", ["reverse", "sort"])
-def test_sequence_data_answers_are_right(task):
-    d = lc.make_sequence_data(task, length=6, vocab=7, n_samples=200, seed=1)
-    X = torch.cat([d.X_train, d.X_val])
-    y = torch.cat([d.y_train, d.y_val])
-    expected = X.flip(1) if task == "reverse" else X.sort(1).values
-    assert torch.equal(y, expected) and X.max() < 7 and X.shape == (200, 6)
-    assert len(d.X_val) == 50
-    again = lc.make_sequence_data(task, length=6, vocab=7, n_samples=200, seed=1)
-    assert torch.equal(again.X_train, d.X_train)
-    with pytest.raises(ValueError, match="task"):
-        lc.make_sequence_data("copy")
-    with pytest.raises(ValueError, match="length"):
-        lc.make_sequence_data(length=1)
-
-
-@pytest.mark.parametrize("norm", ["pre", "post"])
-def test_tiny_transformer_layer_order(norm):
-    net = lc.tiny_transformer(vocab=9, max_len=5, norm=norm, seed=0)
-    tokens = torch.randint(0, 9, (3, 5))
-    assert net(tokens).shape == (3, 5, 9)
-    assert all(layer.norm_first == (norm == "pre") for layer in net.layers.layers)
-    assert isinstance(net.final_norm, torch.nn.LayerNorm) == (norm == "pre")
-    same = lc.tiny_transformer(vocab=9, max_len=5, norm=norm, seed=0)
-    assert torch.equal(net(tokens), same(tokens))
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "word"),
-    [
-        ({"d_model": 30, "n_heads": 4}, "divisible"),
-        ({"norm": "sandwich"}, "norm"),
-        ({"n_layers": 0}, "n_layers"),
-        ({"seed": -1}, "seed"),
-    ],
-)
-def test_tiny_transformer_bad_input(kwargs, word):
-    with pytest.raises(ValueError, match=word):
-        lc.tiny_transformer(**kwargs)
 
 
 def test_fit_learns_a_sequence_task_and_reports_token_accuracy():

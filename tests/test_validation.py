@@ -123,6 +123,9 @@ def test_array():
         as_array("lrs", [1.0, -1.0], low=0)
     with pytest.raises(ParameterError, match="an array of numbers"):
         as_array("lrs", ["a"])
+    for text_or_flag in (["30"], "5", [1.0, True], np.array(["1"]), np.array([True])):
+        with pytest.raises(ParameterError, match="lrs must be an array of numbers, got"):
+            as_array("lrs", text_or_flag)
 
 
 def test_keywords_with_suggestion():
