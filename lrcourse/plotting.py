@@ -9,8 +9,6 @@ it, and never calls ``plt.show()``::
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
