@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..schedules.cycles import one_cycle_values
 from ._common import close, number, report
 
 __all__ = [
@@ -18,27 +19,6 @@ __all__ = [
 ]
 
 _MODES = ("triangular", "triangular2", "exp_range")
-
-
-def _anneal(begin: float, end: float, pct: float, strategy: str) -> float:
-    if strategy == "cos":
-        return end + (begin - end) / 2.0 * (math.cos(math.pi * pct) + 1)
-    return (end - begin) * pct + begin
-
-
-def _one_cycle_at(
-    step: float,
-    ends: tuple[float, ...],
-    lrs: tuple[tuple[float, float], ...],
-    strategy: str,
-) -> float:
-    """OneCycleLR's formula with the phase ends given (so mistakes can be evaluated too)."""
-    start = 0.0
-    for i, (end, (b, e)) in enumerate(zip(ends, lrs, strict=True)):
-        if step <= end or i == len(ends) - 1:
-            return _anneal(b, e, (step - start) / (end - start), strategy)
-        start = end
-    raise AssertionError("unreachable")
 
 
 def check_one_cycle_lr(
@@ -107,7 +87,7 @@ def check_one_cycle_lr(
     def variant(ends=None, lrs=None, strategy=anneal_strategy, at=s):
         ends = ends or (end1, float(total - 1))
         lrs = lrs or ((initial, peak), (peak, initial / fdiv))
-        return _one_cycle_at(at, ends, lrs, strategy)
+        return float(one_cycle_values(np.array([at]), ends, lrs, strategy)[0])
 
     known = [
         (
