@@ -190,7 +190,7 @@ def _resolve_steps(name: str, steps: Any, metrics: Any, kwargs: dict[str, Any]) 
     if steps is not None:
         return as_int("steps", steps, low=0)
     if name == "ReduceLROnPlateau" and metrics is not None:
-        return len(as_array("metrics", metrics, finite=False))
+        return len(as_array("metrics", metrics, finite=False, nonempty=False))
     if kwargs.get("total_steps") is not None:
         return kwargs["total_steps"]
     if name == "OneCycleLR" and kwargs.get("epochs") and kwargs.get("steps_per_epoch"):
@@ -250,12 +250,12 @@ def lr_curve(
         else:
             curve = info.closed_form(k, base, **full)
     curve = np.asarray(curve, dtype=np.float64).reshape(n)
-    if not np.all(np.isfinite(curve)) or np.any(curve < 0):
-        bad = int(np.argmax(~np.isfinite(curve) | (curve < 0)))
+    if not np.all(np.isfinite(curve)):
+        bad = int(np.argmin(np.isfinite(curve)))
         raise ParameterError(
             "kwargs",
-            f"kwargs must give {name} a finite, non-negative learning rate, "
-            f"got {curve[bad]} at step {bad}",
+            f"kwargs must give {name} a finite learning rate, got the non-finite "
+            f"{curve[bad]} at step {bad}",
         )
     return curve
 

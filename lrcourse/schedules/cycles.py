@@ -5,7 +5,6 @@ these; nothing else recomputes them.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -90,6 +89,11 @@ class OneCyclePhases:
     anneal: str
 
     @property
+    def overlap(self) -> bool:
+        """Some phase ends before it starts (torch runs it anyway)."""
+        return any(end < start for start, end in zip(self.starts, self.ends, strict=True))
+
+    @property
     def starts(self) -> tuple[float, ...]:
         """Where each phase starts: 0, then the previous phase's end."""
         return (0.0, *self.ends[:-1])
@@ -134,14 +138,6 @@ def one_cycle_phases(
             "(torch divides by zero otherwise)",
             got=f"{pct} with total_steps={total}",
         )
-    if any(end < start for start, end in zip(starts, ends, strict=True)):
-        warnings.warn(
-            f"OneCycleLR(pct_start={pct}, total_steps={total}, three_phase={three_phase}): "
-            "the phases overlap (a phase ends before it starts); torch runs them anyway and "
-            "so does lr_curve, but the curve is not a one-cycle shape",
-            UserWarning,
-            stacklevel=4,
-        )
     return phases
 
 
@@ -170,6 +166,8 @@ def one_cycle_values(
 
 def warn_momentum(name: str, base_momentum: float, max_momentum: float) -> None:
     """Torch accepts any momentum bounds; outside [0, 1] it trains with them: warn."""
+    import warnings
+
     for param, value in (("base_momentum", base_momentum), ("max_momentum", max_momentum)):
         if not 0.0 <= value <= 1.0:
             warnings.warn(

@@ -263,7 +263,16 @@ def _one_cycle_lr(k, base, **kw):
 
 
 def _one_cycle_check(kw):
-    one_cycle_plan(kw)
+    phases = one_cycle_plan(kw)
+    if phases.overlap:
+        warnings.warn(
+            f"OneCycleLR(pct_start={kw['pct_start']}, total_steps={phases.total_steps}, "
+            f"three_phase={kw['three_phase']}): the phases overlap (a phase ends before it "
+            "starts); torch runs them anyway and so does lr_curve, but the curve is not a "
+            "one-cycle shape",
+            UserWarning,
+            stacklevel=4,
+        )
     if kw["cycle_momentum"]:
         warn_momentum("OneCycleLR", kw["base_momentum"], kw["max_momentum"])
 
