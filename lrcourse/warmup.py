@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from .models import TinyTransformer, sequence_cross_entropy
-from .schedules import Factor, linear_warmup, untuned_linear_warmup
+from .schedules import linear_warmup, untuned_linear_warmup
 
 __all__ = [
     "GradNorms",
