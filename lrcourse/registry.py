@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .validation import as_bool, as_choice
+
 __all__ = ["REQUIRED", "Param", "ParamKind", "ScheduleInfo"]
 
 ParamKind = Literal["int", "float", "log", "choice", "bool", "fixed"]
@@ -59,8 +61,15 @@ class Param:
         return self.default if self.call_default is _SAME else self.call_default
 
     def validate(self, value: Any) -> Any:
-        """``value`` checked against the range torch accepts, in normalised form."""
-        return value if self.check is None else self.check(self.name, value)
+        """``value`` checked against the range torch accepts, in normalised form (a
+        ``"choice"`` or ``"bool"`` parameter without ``check``: one of ``choices``, a bool)."""
+        if self.check is not None:
+            return self.check(self.name, value)
+        if self.kind == "choice":
+            return as_choice(self.name, value, self.choices)
+        if self.kind == "bool":
+            return as_bool(self.name, value)
+        return value
 
 
 @dataclass(frozen=True)

@@ -431,7 +431,6 @@ FACTOR_SCHEDULES: tuple[ScheduleInfo, ...] = (
                 "linear",
                 "choice",
                 choices=("linear", "1-sqrt"),
-                check=partial(as_choice, choices=("linear", "1-sqrt")),
             ),
         ),
     ),

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..registry import REQUIRED, Param, ScheduleInfo
-from ..validation import as_bool, as_callable, as_choice, as_int, as_int_list, as_real, fail
+from ..validation import as_callable, as_choice, as_int, as_int_list, as_real, fail
 from .cycles import (
     call_per_step,
     cyclic_position,
@@ -55,11 +55,10 @@ _int1 = partial(as_int, low=1)
 _nonneg = partial(as_real, low=0.0)
 _positive = partial(as_real, low=0.0, low_open=True)
 _real = as_real
-_bool = as_bool
 
 
-def _choice(*choices: str):
-    return partial(as_choice, choices=choices)
+def _scale_mode(name: str, value: Any) -> str:
+    return as_choice(name, value, ("cycle", "iterations"))
 
 
 def _fn(name: str, value: Any) -> Any:
@@ -74,6 +73,11 @@ def _optional(check):
 
 
 _milestones = partial(as_int_list, low=0)
+
+
+def _any(name: str, value: Any) -> Any:
+    """No check here (CyclicLR's mode is checked with scale_fn, in its consistency check)."""
+    return value
 
 
 def _param(name, default, kind="fixed", low=None, high=None, help="", check=None, **kw) -> Param:
@@ -511,18 +515,18 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
                 call_default=REQUIRED,
             ),
             _param("step_size_up", 2000, "int", 1, 200, "steps from bottom to top", _positive),
-            Param(
-                "mode", "triangular", "choice", choices=("triangular", "triangular2", "exp_range")
-            ),
+            Param("mode", "triangular", "choice", choices=_CYCLIC_MODES, check=_any),
             _param("gamma", 1.0, "float", 0.9, 1.0, "exp_range decay per step", _positive),
-            _param("cycle_momentum", True, "bool", check=_bool),
+            _param("cycle_momentum", True, "bool"),
             _param("base_momentum", 0.8, "float", 0.5, 0.99, check=_MOMENTUM_CHECK),
             _param("max_momentum", 0.9, "float", 0.5, 0.99, check=_MOMENTUM_CHECK),
         ),
         extra=(
             _param("step_size_down", None, check=_optional(_nonneg)),
             _param("scale_fn", None, check=_optional(_fn)),
-            _param("scale_mode", "cycle", check=_choice("cycle", "iterations")),
+            Param(
+                "scale_mode", "cycle", "fixed", choices=("cycle", "iterations"), check=_scale_mode
+            ),
         ),
         default_steps=200,
         example={"step_size_up": 25},
@@ -554,17 +558,11 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
                 "fraction spent warming up",
                 partial(as_real, low=0.0, high=1.0),
             ),
-            Param(
-                "anneal_strategy",
-                "cos",
-                "choice",
-                choices=("cos", "linear"),
-                check=_choice("cos", "linear"),
-            ),
+            Param("anneal_strategy", "cos", "choice", choices=("cos", "linear")),
             _param("div_factor", 25.0, "log", 1.0, 1000.0, "start = max_lr / div", _positive),
             _param("final_div_factor", 1e4, "log", 1.0, 1e5, "end = start / final", _positive),
-            _param("three_phase", False, "bool", help="Smith's symmetric version", check=_bool),
-            _param("cycle_momentum", True, "bool", check=_bool),
+            _param("three_phase", False, "bool", help="Smith's symmetric version"),
+            _param("cycle_momentum", True, "bool"),
             _param("base_momentum", 0.85, "float", 0.5, 0.99, check=_MOMENTUM_CHECK),
             _param("max_momentum", 0.95, "float", 0.5, 0.99, check=_MOMENTUM_CHECK),
         ),
@@ -580,7 +578,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Cut the LR by factor when the metric stops improving for patience steps.",
         r"\eta \leftarrow \max(\eta \cdot \text{factor}, \eta_{min}) \text{ after a plateau}",
         (
-            Param("mode", "min", "choice", choices=("min", "max"), check=_choice("min", "max")),
+            Param("mode", "min", "choice", choices=("min", "max")),
             _param(
                 "factor",
                 0.1,
@@ -592,13 +590,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
             ),
             _param("patience", 10, "int", 0, 30, "bad steps tolerated", _int0),
             _param("threshold", 1e-4, "log", 1e-6, 1e-1, "what counts as better", _nonneg),
-            Param(
-                "threshold_mode",
-                "rel",
-                "choice",
-                choices=("rel", "abs"),
-                check=_choice("rel", "abs"),
-            ),
+            Param("threshold_mode", "rel", "choice", choices=("rel", "abs")),
             _param("cooldown", 0, "int", 0, 20, "steps ignored after a cut", _int0),
             _param("min_lr", 0.0, "float", 0.0, 0.01, "floor", _nonneg),
         ),
