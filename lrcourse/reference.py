@@ -68,7 +68,7 @@ def _trace(
     kwargs: dict[str, Any],
     read: str,
 ) -> np.ndarray:
-    info, n, base, given, _ = _prepare(name, steps, lr, metrics, kwargs)
+    info, n, base, given, _ = _prepare(name, steps, lr, metrics, kwargs, values=False)
     values = _metrics_array(metrics, n) if info.needs_metrics else None
     optimizer = make_optimizer(base)
     scheduler = _build(name, optimizer, given)
@@ -94,6 +94,9 @@ def torch_lr_curve(
     **kwargs: Any,
 ) -> np.ndarray:
     """:func:`lrcourse.lr_curve`, computed by stepping the torch scheduler ``steps - 1`` times.
+
+    The ground truth: names and keywords are checked as everywhere, but the values go to
+    torch as given, so what torch itself does with them (accept, ignore, crash) shows.
 
     >>> torch_lr_curve("StepLR", 4, lr=1.0, step_size=2, gamma=0.5)
     array([1. , 1. , 0.5, 0.5])

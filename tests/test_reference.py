@@ -54,13 +54,31 @@ def test_every_path_refuses_a_bad_spec_with_the_same_message(name, kwargs, messa
     messages = []
     for build in (
         lambda: lc.lr_curve(name, 10, **kwargs),
-        lambda: lc.torch_lr_curve(name, 10, **kwargs),
         lambda: lc.make_scheduler(name, lc.make_optimizer(), **kwargs),
+        lambda: lc.check_schedule(name, kwargs),
     ):
         with pytest.raises(ParameterError) as err:
             build()
         messages.append(str(err.value))
     assert message in messages[0] and len(set(messages)) == 1, messages
+
+
+@pytest.mark.parametrize(("name", "kwargs", "message"), BAD_SPECS[3:6])
+def test_torch_lr_curve_checks_names_and_keywords_the_same_way(name, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        lc.torch_lr_curve(name, 10, **kwargs)
+
+
+def test_torch_lr_curve_shows_what_torch_does_with_a_value_lr_curve_refuses():
+    # torch compares milestones with the integer epoch: 22.5 never fires, silently
+    curve = lc.torch_lr_curve("MultiStepLR", 30, lr=0.1, milestones=[15.0, 22.5])
+    assert curve[14] == 0.1 and curve[29] == pytest.approx(0.01)
+    with pytest.raises(ParameterError, match="milestones must be an integer"):
+        lc.lr_curve("MultiStepLR", 30, lr=0.1, milestones=[15.0, 22.5])
+    with pytest.raises(ParameterError, match="milestones must be an integer"):
+        lc.make_scheduler("MultiStepLR", lc.make_optimizer(), milestones=[15.0, 22.5])
+    with pytest.raises(ZeroDivisionError):  # torch's own crash, which the others prevent
+        lc.torch_lr_curve("StepLR", 3, step_size=0)
 
 
 def test_make_scheduler_passes_normalised_values_to_torch():

@@ -161,13 +161,15 @@ def _info(name: Any) -> ScheduleInfo:
     return SCHEDULES[as_choice("name", name, schedule_names())]
 
 
-def check_schedule(name: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+def check_schedule(name: str, kwargs: Mapping[str, Any], *, values: bool = True) -> dict[str, Any]:
     """The keyword arguments of schedule ``name``, validated and normalised.
 
     Refuses an unknown name or keyword (with a "did you mean" suggestion), a missing required
-    one, and any value torch refuses or crashes on or that makes the LR negative or not
-    finite; warns where torch silently does something surprising. numpy and 0-d torch
-    scalars become Python numbers; ``[name, kwargs]`` lists become tuples.
+    one, and (``values=True``) any value torch refuses or crashes on or that makes the LR
+    negative or not finite; warns where torch silently does something surprising. numpy and
+    0-d torch scalars become Python numbers; ``[name, kwargs]`` lists become tuples.
+    ``values=False`` checks only the names (:func:`lrcourse.torch_lr_curve` shows what torch
+    itself does with any value).
 
     >>> check_schedule("StepLR", {"step_size": np.int64(3)})
     {'step_size': 3}
@@ -180,6 +182,14 @@ def check_schedule(name: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     for p in info.arguments:
         if p.required and p.name not in kwargs:
             raise fail(p.name, f"given: {name} requires it")
+    if not values:
+        out = dict(kwargs)
+        if "schedulers" in out:
+            out["schedulers"] = [
+                (sub, check_schedule(sub, kw, values=False))
+                for sub, kw in (schedule_spec(s, "schedulers") for s in out["schedulers"])
+            ]
+        return out
     out = {key: args[key].validate(value) for key, value in kwargs.items()}
     if info.consistency is not None:
         info.consistency(info.signature_defaults() | out)
@@ -207,10 +217,12 @@ def _metrics_array(metrics: Any, steps: int) -> np.ndarray:
     return values[:steps]
 
 
-def _prepare(name: str, steps: Any, lr: Any, metrics: Any, kwargs: dict[str, Any]):
+def _prepare(
+    name: str, steps: Any, lr: Any, metrics: Any, kwargs: dict[str, Any], values: bool = True
+):
     """The definition, step count, base LR and complete kwargs of a curve request."""
     info = _info(name)
-    given = check_schedule(name, kwargs)
+    given = check_schedule(name, kwargs, values=values)
     n = _resolve_steps(name, steps, metrics, given)
     base = as_real("lr", lr, low=0.0, low_open=True)
     if metrics is not None and not info.needs_metrics:

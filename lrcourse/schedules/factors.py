@@ -353,6 +353,7 @@ def _factor_schedule(
         params,
         is_torch=False,
         closed_form=closed_form,
+        consistency=lambda kw: factory(**kw),  # the factor's own cross-parameter checks
         factory=factory,
         **extra,
     )
