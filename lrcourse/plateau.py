@@ -33,6 +33,8 @@ from .schedules.plateau import plateau_rule
 from .validation import as_array, as_int, as_real, fail
 
 _DEFINITION = SCHEDULES["ReduceLROnPlateau"]
+#: torch's defaults for ReduceLROnPlateau, read off the scheduler's one definition
+PLATEAU_DEFAULTS: dict[str, Any] = _DEFINITION.signature_defaults()
 
 __all__ = [
     "Detection",
@@ -48,7 +50,7 @@ __all__ = [
 
 def _settings(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """ReduceLROnPlateau's settings, checked by the core and completed with torch's defaults."""
-    return _DEFINITION.signature_defaults() | check_schedule("ReduceLROnPlateau", kwargs)
+    return PLATEAU_DEFAULTS | check_schedule("ReduceLROnPlateau", kwargs)
 
 
 # ----------------------------------------------------------------------------- the trace
@@ -179,9 +181,7 @@ class PlateauTrace:
 
     def __repr__(self) -> str:
         shown = ", ".join(
-            f"{k}={v!r}"
-            for k, v in self.settings.items()
-            if v != _DEFINITION.signature_defaults()[k]
+            f"{k}={v!r}" for k, v in self.settings.items() if v != PLATEAU_DEFAULTS[k]
         )
         return (
             f"PlateauTrace({len(self.steps)} steps, lr={self.lr:g}"

@@ -9,7 +9,6 @@ whichever receives it, before torch sees it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,6 @@ from ..validation import (
     as_array,
     as_choice,
     as_int,
-    as_int_list,
     as_real,
     check_keywords,
     fail,
@@ -28,7 +26,7 @@ from ..validation import (
 from .compose import chained_scheduler, sequential_lr
 from .cycles import cyclic_position, cyclic_scale, one_cycle_values
 from .factors import FACTOR_SCHEDULES
-from .torch_schedulers import TORCH_DEFINITIONS, one_cycle_plan
+from .torch_schedulers import TORCH_DEFINITIONS, _milestones, one_cycle_plan
 
 __all__ = [
     "COMBINABLE",
@@ -109,7 +107,7 @@ _COMBINED: tuple[ScheduleInfo, ...] = (
                 "milestones",
                 None,
                 "fixed",
-                check=partial(as_int_list, low=0),
+                check=_milestones,
                 call_default=REQUIRED,
             ),
         ),

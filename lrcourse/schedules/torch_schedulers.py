@@ -72,7 +72,12 @@ def _optional(check):
     return optional
 
 
-_milestones = partial(as_int_list, low=0)
+def _milestones(name: str, value: Any) -> list[int]:
+    """Integers (torch compares them with the integer epoch: 22.5 would never fire), >= 0."""
+    ms = as_int_list(name, value)
+    if any(m < 0 for m in ms):
+        raise fail(name, "a list of integers >= 0", value)
+    return ms
 
 
 def _any(name: str, value: Any) -> Any:
