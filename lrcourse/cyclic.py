@@ -175,7 +175,7 @@ def momentum_of(optimizer: torch.optim.Optimizer, group: int = 0) -> float:
         return float(g["betas"][0])
     if "momentum" in g:
         return float(g["momentum"])
-    raise ValueError(f"{type(optimizer).__name__} has no momentum or betas to read")
+    raise fail("optimizer", "an optimizer with momentum or betas", got=type(optimizer).__name__)
 
 
 @dataclass(frozen=True)

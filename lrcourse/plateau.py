@@ -151,10 +151,7 @@ class PlateauTrace:
 
     def explain(self, k: int) -> str:
         """One line on what ``step(metrics[k])`` did and why."""
-        if isinstance(k, bool) or not isinstance(k, int | np.integer):
-            raise ValueError(f"k must be an int epoch index, got {k!r}")
-        if not -len(self.steps) <= k < len(self.steps):
-            raise ValueError(f"k must be in [0, {len(self.steps)}), got {k}")
+        k = as_int("k", k, low=-len(self.steps), high=len(self.steps) - 1)
         s = self.steps[k]
         return f"epoch {s.epoch}: {s.reason}"
 
@@ -345,9 +342,9 @@ def plot_plateau(
     import matplotlib.pyplot as plt
 
     if not isinstance(trace, PlateauTrace):
-        raise ValueError(f"trace must be a PlateauTrace, got {type(trace).__name__}")
+        raise fail("trace", "a PlateauTrace", got=type(trace).__name__)
     if title is not None and not isinstance(title, str):
-        raise ValueError(f"title must be a str or None, got {type(title).__name__}")
+        raise fail("title", "a str or None", got=type(title).__name__)
     with house_style():
         if axes is None:
             _, axes = plt.subplots(
@@ -359,7 +356,7 @@ def plot_plateau(
                 layout="constrained",
             )
         if len(axes) != 2 or not all(isinstance(a, Axes) for a in axes):
-            raise ValueError("axes must be two matplotlib Axes (metric, lr)")
+            raise fail("axes", "two matplotlib Axes (metric, lr)", axes)
         top, bottom = axes
         k = np.arange(len(trace))
         top.plot(k, trace.metrics, "o", ms=3.5, color="0.45", label="metric")
@@ -491,7 +488,7 @@ def detection_tradeoff(
         True
     """
     if not isinstance(settings, Mapping) or not settings:
-        raise ValueError("settings must be a non-empty dict: label -> ReduceLROnPlateau kwargs")
+        raise fail("settings", "a non-empty dict: label -> ReduceLROnPlateau kwargs", settings)
     seeds = [as_int("seed", s, low=0) for s in seeds]
     if not seeds:
         raise fail("seeds", "a non-empty list of seeds", seeds)
@@ -505,7 +502,7 @@ def detection_tradeoff(
     rows = []
     for label, kwargs in settings.items():
         if not isinstance(kwargs, Mapping):
-            raise ValueError(f"settings[{label!r}] must be a dict of ReduceLROnPlateau kwargs")
+            raise fail(f"settings[{label!r}]", "a dict of ReduceLROnPlateau kwargs", kwargs)
         false = missed = 0
         delays = []
         for m in curves:

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from .schedules.cycles import cycle_start, restart_phase, restart_starts
-from .validation import as_int
+from .validation import as_array, as_int, fail
 
 __all__ = [
     "SnapshotRun",
@@ -160,9 +160,11 @@ def first_cycle_for(total: int, cycles: int, T_mult: int = 1) -> int:
     T_mult = as_int("T_mult", T_mult, low=1)
     units = restart_step(cycles, 1, T_mult)  # 1 + T_mult + ... + T_mult**(cycles-1)
     if total % units:
-        raise ValueError(
-            f"total={total} is not a multiple of {units} (= 1 + T_mult + ... + "
-            f"T_mult^{cycles - 1} for T_mult={T_mult}): no integer T_0 gives {cycles} cycles"
+        raise fail(
+            "total",
+            f"a multiple of {units} (= 1 + T_mult + ... + T_mult^{cycles - 1} for "
+            f"T_mult={T_mult}) for an integer T_0 to give {cycles} cycles",
+            total,
         )
     return total // units
 
@@ -183,9 +185,7 @@ def at_cycle_ends(
         >>> ends, v
         (array([10, 30, 70]), array([10., 30., 70.]))
     """
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"values must be a non-empty 1-D sequence, got shape {arr.shape}")
+    arr = as_array("values", values, finite=False)
     first = as_int("first", first, low=0)
     last = first + arr.size - 1
     T_0, T_mult = _t0_tmult(T_0, T_mult)
@@ -262,12 +262,12 @@ def fit_snapshots(
 
     epochs = as_int("epochs", epochs, low=1)
     if isinstance(snapshot_at, str | bytes) or not isinstance(snapshot_at, Sequence | np.ndarray):
-        raise ValueError(f"snapshot_at must be a sequence of epochs, got {snapshot_at!r}")
+        raise fail("snapshot_at", "a sequence of epochs", snapshot_at)
     marks = sorted({as_int("snapshot_at", e, low=1) for e in snapshot_at})
     if not marks:
-        raise ValueError("snapshot_at must name at least one epoch")
+        raise fail("snapshot_at", "a non-empty sequence of epochs", snapshot_at)
     if marks[-1] > epochs:
-        raise ValueError(f"snapshot_at has epoch {marks[-1]} > epochs={epochs}")
+        raise fail("snapshot_at", f"epochs <= epochs={epochs}", marks[-1])
     seed = as_int("seed", seed, low=0)
     bounds = marks + ([epochs] if marks[-1] < epochs else [])
     parts, snaps, done = [], {}, 0
@@ -308,7 +308,7 @@ def snapshot_predictions(
         probs = snapshot_predictions(run.model, run.snapshots, data.X_val)
     """
     if not snapshots:
-        raise ValueError("snapshots is empty")
+        raise fail("snapshots", "a non-empty dict of epoch -> weights", snapshots)
     keep = copy.deepcopy(model.state_dict())
     was_training = model.training
     dev = next(model.parameters()).device
@@ -352,12 +352,12 @@ def evaluate_snapshots(
     """
     for attr in ("X_val", "y_val"):
         if not isinstance(getattr(data, attr, None), torch.Tensor):
-            raise ValueError(f"data must have a tensor attribute {attr}")
+            raise fail("data", f"a split with a tensor attribute {attr}", got=type(data).__name__)
     probs = snapshot_predictions(model, snapshots, data.X_val)
     members = sorted(probs) if ensemble is None else list(ensemble)
     missing = [e for e in members if e not in probs]
     if missing or not members:
-        raise ValueError(f"ensemble must name snapshot epochs {sorted(probs)}, got {members}")
+        raise fail("ensemble", f"snapshot epochs among {sorted(probs)}", members)
     y = data.y_val.cpu()
     out: dict[Any, dict[str, float]] = {e: _scores(p, y) for e, p in probs.items()}
     out["ensemble"] = _scores(torch.stack([probs[e] for e in members]).mean(0), y)

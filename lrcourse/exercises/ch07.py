@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..schedules.cycles import one_cycle_values
+from ..validation import as_choice, fail
 from ._common import close, number, report
 
 __all__ = [
@@ -52,9 +53,9 @@ def check_one_cycle_lr(
         raise ValueError("step must be an integer >= 0 and total_steps an integer >= 1")
     s, total = int(s), int(total)
     if s > total:
-        raise ValueError(f"step must be <= total_steps ({total}): torch cannot step further")
+        raise fail("step", f"<= total_steps ({total}): torch cannot step further", s)
     if anneal_strategy not in ("cos", "linear"):
-        raise ValueError(f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
+        raise fail("anneal_strategy", "one of ['cos', 'linear']", anneal_strategy)
     kw = dict(
         max_lr=number("max_lr", max_lr),
         total_steps=total,
@@ -240,16 +241,15 @@ def check_cyclic_modes(answer: Mapping[str, str]) -> bool:
         True
     """
     if not isinstance(answer, Mapping):
-        raise TypeError(f"answer must be a dict label -> mode, got {type(answer).__name__}")
+        raise fail("answer", "a dict label -> mode", got=type(answer).__name__)
     if set(answer) != set(_MYSTERY):
         raise ValueError(
             f"answer must have exactly the keys {sorted(_MYSTERY)}, got {list(answer)}"
         )
     for label, mode in answer.items():
         if not isinstance(mode, str):
-            raise TypeError(f"answer[{label!r}] must be a mode name, got {type(mode).__name__}")
-        if mode not in _MODES:
-            raise ValueError(f"answer[{label!r}] must be one of {_MODES}, got {mode!r}")
+            raise fail(f"answer[{label!r}]", "a mode name", got=type(mode).__name__)
+        as_choice(f"answer[{label!r}]", mode, _MODES)
     wrong = {k: v for k, v in answer.items() if v != _MYSTERY[k]["mode"]}
     if not wrong:
         return report(
