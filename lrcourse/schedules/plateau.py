@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 __all__ = ["PlateauState", "plateau_rule"]
 
 
-@dataclass(frozen=True)
-class PlateauState:
+class PlateauState(NamedTuple):
     """What the call ``scheduler.step(metric)`` number ``epoch`` did.
 
     ``bar``: the value the metric had to beat (from the best before the call); ``improved``;
@@ -100,5 +99,5 @@ def plateau_rule(
             action = "better" if better else ("cooldown" if in_cooldown else "worse")
         yield PlateauState(
             epoch, a, bar, better, counted, in_cooldown, best, bad, cool, lr, target, new_lr, action
-        )
+        )  # a tuple: cheap enough for lr_curve's long runs
         lr = new_lr
