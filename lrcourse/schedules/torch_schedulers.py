@@ -51,6 +51,9 @@ def _ones(j: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- checks
 
 _int0 = partial(as_int, low=0)
+_fraction = partial(as_real, low=0.0, high=1.0, low_open=True)  # (0, 1]
+_unit = partial(as_real, low=0.0, high=1.0)  # [0, 1]
+_below_one = partial(as_real, low=0.0, high=1.0, high_open=True)  # [0, 1)
 _int1 = partial(as_int, low=1)
 _nonneg = partial(as_real, low=0.0)
 _positive = partial(as_real, low=0.0, low_open=True)
@@ -89,9 +92,14 @@ def _param(name, default, kind="fixed", low=None, high=None, help="", check=None
     return Param(name, default, kind, low, high, help=help, check=check, **kw)
 
 
+def _required(*args, **kw) -> Param:
+    """A parameter torch requires; its ``default`` is the explorer's starting value."""
+    return _param(*args, call_default=REQUIRED, **kw)
+
+
 _ETA_MIN = _param("eta_min", 0.0, "float", 0.0, 0.05, "floor of the cosine", _nonneg)
 _GAMMA_STEP = _param("gamma", 0.1, "float", 0.05, 0.95, "multiplier at each drop", _nonneg)
-_LAMBDA = _param("lr_lambda", None, check=_fn, call_default=REQUIRED)
+_LAMBDA = _required("lr_lambda", None, check=_fn)
 
 
 # ----------------------------------------------------------------------------- closed forms
@@ -354,9 +362,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Multiply the LR by gamma every step_size steps.",
         r"\eta_k = \eta_0 \gamma^{\lfloor k/s \rfloor}",
         (
-            _param(
-                "step_size", 30, "int", 1, 100, "steps between drops", _int1, call_default=REQUIRED
-            ),
+            _required("step_size", 30, "int", 1, 100, "steps between drops", _int1),
             _GAMMA_STEP,
         ),
         closed_form=_step_lr,
@@ -367,7 +373,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Multiply the LR by gamma at each milestone.",
         r"\eta_k = \eta_0 \gamma^{\#\{m \le k\}}",
         (_GAMMA_STEP,),
-        extra=(_param("milestones", None, check=_milestones, call_default=REQUIRED),),
+        extra=(_required("milestones", None, check=_milestones),),
         example={"milestones": [30, 80]},
         closed_form=_multistep_lr,
         update_map=_multistep_update,
@@ -378,15 +384,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Hold the LR at factor times base for total_iters steps, then at base.",
         r"\eta_k = \eta_0 \cdot (\text{factor if } k < T \text{ else } 1)",
         (
-            _param(
-                "factor",
-                1.0 / 3,
-                "float",
-                0.05,
-                1.0,
-                "multiplier at first",
-                partial(as_real, low=0.0, high=1.0, low_open=True),
-            ),
+            _param("factor", 1.0 / 3, "float", 0.05, 1.0, "multiplier at first", _fraction),
             _param("total_iters", 5, "int", 1, 100, "steps at the lower LR", _int0),
         ),
         example={"total_iters": 20},
@@ -400,24 +398,8 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Move the factor linearly from start_factor to end_factor over total_iters.",
         r"\eta_k = \eta_0 (s + (e - s)\min(k, T)/T)",
         (
-            _param(
-                "start_factor",
-                1.0 / 3,
-                "float",
-                0.01,
-                1.0,
-                "factor at step 0",
-                partial(as_real, low=0.0, high=1.0, low_open=True),
-            ),
-            _param(
-                "end_factor",
-                1.0,
-                "float",
-                0.0,
-                1.0,
-                "factor from step T on",
-                partial(as_real, low=0.0, high=1.0),
-            ),
+            _param("start_factor", 1.0 / 3, "float", 0.01, 1.0, "factor at step 0", _fraction),
+            _param("end_factor", 1.0, "float", 0.0, 1.0, "factor from step T on", _unit),
             _param("total_iters", 5, "int", 1, 200, "length of the ramp T", _int0),
         ),
         example={"start_factor": 0.1, "total_iters": 30},
@@ -430,18 +412,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "ExponentialLR",
         "Multiply the LR by gamma at every step.",
         r"\eta_k = \eta_0 \gamma^k",
-        (
-            _param(
-                "gamma",
-                0.95,
-                "float",
-                0.8,
-                1.0,
-                "multiplier per step",
-                _nonneg,
-                call_default=REQUIRED,
-            ),
-        ),
+        (_required("gamma", 0.95, "float", 0.8, 1.0, "multiplier per step", _nonneg),),
         closed_form=_exponential_lr,
         update_map=_exponential_update,
     ),
@@ -462,16 +433,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Half a cosine from the base LR down to eta_min over T_max steps.",
         r"\eta_k = \eta_{min} + (\eta_0 - \eta_{min}) \tfrac12 (1 + \cos(\pi k/T_{max}))",
         (
-            _param(
-                "T_max",
-                100,
-                "int",
-                1,
-                500,
-                "steps of the half cosine",
-                _int1,
-                call_default=REQUIRED,
-            ),
+            _required("T_max", 100, "int", 1, 500, "steps of the half cosine", _int1),
             _ETA_MIN,
         ),
         closed_form=_cosine_lr,
@@ -482,9 +444,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Cosine annealing restarted every cycle; cycles grow by T_mult (SGDR).",
         r"\eta_k = \eta_{min} + (\eta_0 - \eta_{min}) \tfrac12 (1 + \cos(\pi T_{cur}/T_i))",
         (
-            _param(
-                "T_0", 20, "int", 1, 200, "length of the first cycle", _int1, call_default=REQUIRED
-            ),
+            _required("T_0", 20, "int", 1, 200, "length of the first cycle", _int1),
             _param("T_mult", 1, "int", 1, 4, "each cycle is T_mult times longer", _int1),
             _ETA_MIN,
         ),
@@ -499,26 +459,8 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Triangle waves between base_lr and max_lr (Smith's cyclical learning rates).",
         r"\eta_k = \eta_{base} + (\eta_{max} - \eta_{base})\, x_k\, s(\cdot)",
         (
-            _param(
-                "base_lr",
-                0.001,
-                "log",
-                1e-4,
-                1e-1,
-                "bottom of the cycle",
-                _positive,
-                call_default=REQUIRED,
-            ),
-            _param(
-                "max_lr",
-                0.1,
-                "log",
-                1e-3,
-                1.0,
-                "top of the cycle",
-                _positive,
-                call_default=REQUIRED,
-            ),
+            _required("base_lr", 0.001, "log", 1e-4, 1e-1, "bottom of the cycle", _positive),
+            _required("max_lr", 0.1, "log", 1e-3, 1.0, "top of the cycle", _positive),
             _param("step_size_up", 2000, "int", 1, 200, "steps from bottom to top", _positive),
             Param("mode", "triangular", "choice", choices=_CYCLIC_MODES, check=_any),
             _param("gamma", 1.0, "float", 0.9, 1.0, "exp_range decay per step", _positive),
@@ -543,7 +485,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "One warmup to max_lr, then a long anneal far below the start (super-convergence).",
         r"\eta: \tfrac{\eta_{max}}{d} \nearrow \eta_{max} \searrow \tfrac{\eta_{max}}{d\,f}",
         (
-            _param("max_lr", 0.1, "log", 1e-3, 1.0, "peak LR", _positive, call_default=REQUIRED),
+            _required("max_lr", 0.1, "log", 1e-3, 1.0, "peak LR", _positive),
             _param(
                 "total_steps",
                 100,
@@ -554,15 +496,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
                 _optional(_int1),
                 call_default=None,
             ),
-            _param(
-                "pct_start",
-                0.3,
-                "float",
-                0.05,
-                0.95,
-                "fraction spent warming up",
-                partial(as_real, low=0.0, high=1.0),
-            ),
+            _param("pct_start", 0.3, "float", 0.05, 0.95, "fraction spent warming up", _unit),
             Param("anneal_strategy", "cos", "choice", choices=("cos", "linear")),
             _param("div_factor", 25.0, "log", 1.0, 1000.0, "start = max_lr / div", _positive),
             _param("final_div_factor", 1e4, "log", 1.0, 1e5, "end = start / final", _positive),
@@ -584,15 +518,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         r"\eta \leftarrow \max(\eta \cdot \text{factor}, \eta_{min}) \text{ after a plateau}",
         (
             Param("mode", "min", "choice", choices=("min", "max")),
-            _param(
-                "factor",
-                0.1,
-                "float",
-                0.05,
-                0.95,
-                "multiplier at each cut",
-                partial(as_real, low=0.0, high=1.0, high_open=True),
-            ),
+            _param("factor", 0.1, "float", 0.05, 0.95, "multiplier at each cut", _below_one),
             _param("patience", 10, "int", 0, 30, "bad steps tolerated", _int0),
             _param("threshold", 1e-4, "log", 1e-6, 1e-1, "what counts as better", _nonneg),
             Param("threshold_mode", "rel", "choice", choices=("rel", "abs")),
