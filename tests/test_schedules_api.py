@@ -185,6 +185,17 @@ def test_a_spec_given_as_lists_works():
             "overlap",
         ),
         ("OneCycleLR", {"max_lr": 0.1, "total_steps": 100, "pct_start": 0.0}, "overlap"),
+        ("MultiplicativeLR", {"lr_lambda": lambda k: -0.5}, "negative learning rate"),
+        (
+            "ChainedScheduler",
+            {
+                "schedulers": [
+                    ("CosineAnnealingLR", {"T_max": 1}),
+                    ("CosineAnnealingLR", {"T_max": 2, "eta_min": 0.2}),
+                ]
+            },
+            "negative learning rate",
+        ),
     ],
 )
 def test_surprising_torch_behaviour_is_reproduced_with_a_warning(name, kwargs, word):
@@ -211,6 +222,7 @@ def test_surprising_torch_behaviour_is_reproduced_with_a_warning(name, kwargs, w
         ("ReduceLROnPlateau", {"factor": 0.0, "patience": 1}),
         ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2, "step_size_down": 0}),
         ("OneCycleLR", {"max_lr": 0.1, "total_steps": 3}),
+        ("CyclicLR", {"base_lr": 0.0, "max_lr": 0.1, "step_size_up": 2}),
     ],
 )
 def test_what_torch_accepts_lr_curve_accepts(name, kwargs):

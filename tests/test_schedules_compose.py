@@ -29,6 +29,7 @@ def test_sequential_lr_matches_torch(subs, data, steps, lr):
     assert_matches_torch("SequentialLR", steps, lr=lr, schedulers=subs, milestones=milestones)
 
 
+@pytest.mark.filterwarnings("ignore:ChainedScheduler gives a negative learning rate")
 @PROPERTY
 @given(subs=st.lists(combinable_spec, min_size=1, max_size=4), steps=steps_st, lr=lr_st)
 def test_chained_scheduler_matches_torch(subs, steps, lr):

@@ -8,6 +8,7 @@ whichever receives it, before torch sees it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -266,6 +267,15 @@ def lr_curve(
             "kwargs",
             f"kwargs must give {name} a finite learning rate, got the non-finite "
             f"{curve[bad]} at step {bad}",
+        )
+    floor = -1e-12 * max(base, float(np.max(np.abs(curve), initial=0.0)))  # rounding aside
+    if np.any(curve < floor):  # torch trains with it silently (a lambda, a chained cosine)
+        bad = int(np.argmax(curve < floor))
+        warnings.warn(
+            f"{name} gives a negative learning rate ({curve[bad]:g} at step {bad}); torch "
+            "trains with it as given (and lr_curve reproduces it)",
+            UserWarning,
+            stacklevel=2,
         )
     return curve
 

@@ -459,8 +459,8 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Triangle waves between base_lr and max_lr (Smith's cyclical learning rates).",
         r"\eta_k = \eta_{base} + (\eta_{max} - \eta_{base})\, x_k\, s(\cdot)",
         (
-            _required("base_lr", 0.001, "log", 1e-4, 1e-1, "bottom of the cycle", _positive),
-            _required("max_lr", 0.1, "log", 1e-3, 1.0, "top of the cycle", _positive),
+            _required("base_lr", 0.001, "log", 1e-4, 1e-1, "bottom of the cycle", _nonneg),
+            _required("max_lr", 0.1, "log", 1e-3, 1.0, "top of the cycle", _nonneg),
             _param("step_size_up", 2000, "int", 1, 200, "steps from bottom to top", _positive),
             Param("mode", "triangular", "choice", choices=_CYCLIC_MODES, check=_any),
             _param("gamma", 1.0, "float", 0.9, 1.0, "exp_range decay per step", _positive),
@@ -485,7 +485,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "One warmup to max_lr, then a long anneal far below the start (super-convergence).",
         r"\eta: \tfrac{\eta_{max}}{d} \nearrow \eta_{max} \searrow \tfrac{\eta_{max}}{d\,f}",
         (
-            _required("max_lr", 0.1, "log", 1e-3, 1.0, "peak LR", _positive),
+            _required("max_lr", 0.1, "log", 1e-3, 1.0, "peak LR", _nonneg),
             _param(
                 "total_steps",
                 100,
