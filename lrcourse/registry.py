@@ -93,7 +93,6 @@ class ScheduleInfo:
     default_steps: int = 100
     is_torch: bool = True  # a class of torch.optim.lr_scheduler (False: lrcourse's own)
     needs_metrics: bool = False  # ReduceLROnPlateau
-    needs_callable: bool = False  # LambdaLR, MultiplicativeLR
     needs_schedulers: bool = False  # SequentialLR, ChainedScheduler
     example: dict[str, Any] = field(default_factory=dict)  # extra kwargs for a demo curve
     closed_form: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
