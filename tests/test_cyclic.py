@@ -102,7 +102,7 @@ def test_epochs_times_steps_per_epoch_is_total_steps():
 @pytest.mark.parametrize(
     "kwargs, name",
     [
-        ({"max_lr": 0.0, "total_steps": 10}, "max_lr"),
+        ({"max_lr": -0.1, "total_steps": 10}, "max_lr"),
         ({"max_lr": "big", "total_steps": 10}, "max_lr"),
         ({"max_lr": 0.1}, "total_steps"),
         ({"max_lr": 0.1, "epochs": 3}, "total_steps"),
