@@ -14,6 +14,7 @@ from .schedules import (
     SCHEDULES,
     TORCH_SCHEDULERS,
     Factor,
+    check_schedule,
     constant_with_warmup,
     cosine_with_warmup,
     inverse_sqrt,
@@ -21,6 +22,7 @@ from .schedules import (
     lr_curve,
     momentum_curve,
     schedule_names,
+    schedule_spec,
     warmup_stable_decay,
 )
 

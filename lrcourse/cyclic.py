@@ -25,16 +25,16 @@ The momentum (SGD's ``momentum``, Adam's beta1) runs the opposite way, between
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Real
 from typing import Any
 
 import numpy as np
 import torch
 
-from .schedules import _int
+from .schedules import SCHEDULES, check_schedule
+from .schedules.torch_schedulers import one_cycle_plan
+from .validation import as_array, as_int, as_real, fail
 
 __all__ = [
     "OneCyclePhase",
@@ -46,18 +46,6 @@ __all__ = [
     "one_cycle_phases",
     "trace_schedule",
 ]
-
-
-def _pos(name: str, value: Any, *, upper: float | None = None, closed: bool = False) -> float:
-    """A finite real > 0 (and < ``upper``, or <= it when ``closed``)."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
-    if upper is not None and (value > upper if closed else value >= upper):
-        raise ValueError(f"{name} must be {'<=' if closed else '<'} {upper}, got {value!r}")
-    return value
 
 
 # ----------------------------------------------------------------------------- OneCycleLR
@@ -139,44 +127,28 @@ def one_cycle_phases(
         >>> plan.initial_lr, plan.min_lr, [p.end_step for p in plan.phases]
         (0.004, 4e-07, [29.0, 99.0])
     """
-    peak = _pos("max_lr", max_lr)
-    if total_steps is not None:
-        total = _int("total_steps", total_steps, 1)
-    elif epochs is not None and steps_per_epoch is not None:
-        total = _int("epochs", epochs, 1) * _int("steps_per_epoch", steps_per_epoch, 1)
-    else:
-        raise ValueError("total_steps must be given, or both epochs and steps_per_epoch")
-    pct = _pos("pct_start", pct_start, upper=1.0)
-    div = _pos("div_factor", div_factor)
-    final_div = _pos("final_div_factor", final_div_factor)
-    if not isinstance(three_phase, bool):
-        raise ValueError(f"three_phase must be True or False, got {three_phase!r}")
-    m_lo = _pos("base_momentum", base_momentum, upper=1.0, closed=True)
-    m_hi = _pos("max_momentum", max_momentum, upper=1.0, closed=True)
-    initial = peak / div
-    floor = initial / final_div
-    if three_phase:
-        specs = [
-            ("warmup", float(pct * total) - 1, initial, peak, m_hi, m_lo),
-            ("return", float(2 * pct * total) - 2, peak, initial, m_lo, m_hi),
-            ("annihilation", float(total - 1), initial, floor, m_hi, m_hi),
-        ]
-    else:
-        specs = [
-            ("warmup", float(pct * total) - 1, initial, peak, m_hi, m_lo),
-            ("anneal", float(total - 1), peak, floor, m_lo, m_hi),
-        ]
-    phases, start = [], 0.0
-    for name, end, lr0, lr1, m0, m1 in specs:
-        if end <= start:
-            raise ValueError(
-                f"pct_start={pct} with total_steps={total} leaves the {name} phase with no "
-                f"steps (it would run from step {start:g} to {end:g}): increase total_steps "
-                "or move pct_start"
-            )
-        phases.append(OneCyclePhase(name, start, end, lr0, lr1, m0, m1))
-        start = end
-    return OneCyclePlan(tuple(phases), total, peak, initial, floor)
+    given = {
+        "max_lr": max_lr,
+        "total_steps": total_steps,
+        "epochs": epochs,
+        "steps_per_epoch": steps_per_epoch,
+        "pct_start": pct_start,
+        "div_factor": div_factor,
+        "final_div_factor": final_div_factor,
+        "three_phase": three_phase,
+        "base_momentum": base_momentum,
+        "max_momentum": max_momentum,
+    }
+    kw = SCHEDULES["OneCycleLR"].signature_defaults() | check_schedule("OneCycleLR", given)
+    core = one_cycle_plan(kw)
+    phases = tuple(
+        OneCyclePhase(name, start, end, *lrs, *moms)
+        for name, start, end, lrs, moms in zip(
+            core.names, core.starts, core.ends, core.lrs, core.momenta, strict=True
+        )
+    )
+    initial, floor = core.lrs[0][0], core.lrs[-1][1]
+    return OneCyclePlan(phases, core.total_steps, kw["max_lr"], initial, floor)
 
 
 # ----------------------------------------------------------------------------- momentum traces
@@ -193,17 +165,17 @@ def momentum_of(optimizer: torch.optim.Optimizer, group: int = 0) -> float:
         0.8
     """
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise ValueError(f"optimizer must be a torch optimizer, got {type(optimizer).__name__}")
+        raise fail("optimizer", "a torch optimizer", got=type(optimizer).__name__)
     groups = optimizer.param_groups
-    group = _int("group", group, 0)
+    group = as_int("group", group, low=0)
     if group >= len(groups):
-        raise ValueError(f"group must be < {len(groups)} (the number of param groups)")
+        raise fail("group", f"< {len(groups)} (the number of param groups)", group)
     g = groups[group]
     if "betas" in g:
         return float(g["betas"][0])
     if "momentum" in g:
         return float(g["momentum"])
-    raise ValueError(f"{type(optimizer).__name__} has no momentum or betas to read")
+    raise fail("optimizer", "an optimizer with momentum or betas", got=type(optimizer).__name__)
 
 
 @dataclass(frozen=True)
@@ -232,11 +204,11 @@ def trace_schedule(optimizer: torch.optim.Optimizer, scheduler: Any, steps: int)
         >>> float(trace_schedule(opt, sched, 3).momenta[0])  # not the 0.9 given to SGD
         0.95
     """
-    steps = _int("steps", steps, 1)
+    steps = as_int("steps", steps, low=1)
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise ValueError(f"optimizer must be a torch optimizer, got {type(optimizer).__name__}")
+        raise fail("optimizer", "a torch optimizer", got=type(optimizer).__name__)
     if getattr(scheduler, "optimizer", None) is not optimizer:
-        raise ValueError("scheduler must be a scheduler built on this optimizer")
+        raise fail("scheduler", "a scheduler built on this optimizer", got=type(scheduler).__name__)
     lrs, momenta = np.empty(steps), np.empty(steps)
     for k in range(steps):
         if k:
@@ -263,16 +235,7 @@ def cycle_peaks(curve: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.nda
         >>> cycle_peaks([0, 1, 2, 1, 0, 1, 0])
         (array([2, 5]), array([2., 1.]))
     """
-    if hasattr(curve, "detach"):
-        curve = curve.detach().cpu().numpy()
-    try:
-        c = np.asarray(curve, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"curve must be a 1-D array of numbers: {err}") from err
-    if c.ndim != 1:
-        raise ValueError(f"curve must be 1-D, got shape {c.shape}")
-    if not np.all(np.isfinite(c)):
-        raise ValueError("curve contains NaN or infinite values")
+    c = as_array("curve", curve, nonempty=False)
     steps = []
     i, n = 1, len(c)
     while i < n - 1:
@@ -301,15 +264,14 @@ def epochs_to_reach(history: Any, target: float, key: str = "train_loss") -> int
         >>> epochs_to_reach(SimpleNamespace(train_loss=[0.9, 0.5, 0.2]), 0.5)
         2
     """
-    if isinstance(target, bool) or not isinstance(target, Real) or not math.isfinite(target):
-        raise ValueError(f"target must be a finite number, got {target!r}")
+    target = as_real("target", target)
     if not isinstance(key, str):
-        raise ValueError(f"key must be a string, got {key!r}")
+        raise fail("key", "the name of a history record", key)
     values = history.get(key) if isinstance(history, dict) else getattr(history, key, None)
     if values is None:
-        raise ValueError(f"history has no {key!r} record")
+        raise fail("key", "a record of history", key)
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1:
-        raise ValueError(f"history.{key} must be 1-D, got shape {values.shape}")
+        raise fail(f"history.{key}", "1-D", got=f"shape {values.shape}")
     hit = np.flatnonzero(values <= target)
     return int(hit[0]) + 1 if hit.size else None

@@ -20,7 +20,6 @@ Example::
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -29,6 +28,13 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from .plotting import house_style, style_axes
+from .schedules import SCHEDULES, check_schedule
+from .schedules.plateau import plateau_rule
+from .validation import as_array, as_int, as_real, fail
+
+_DEFINITION = SCHEDULES["ReduceLROnPlateau"]
+#: torch's defaults for ReduceLROnPlateau, read off the scheduler's one definition
+PLATEAU_DEFAULTS: dict[str, Any] = _DEFINITION.signature_defaults()
 
 __all__ = [
     "Detection",
@@ -41,78 +47,10 @@ __all__ = [
     "plot_plateau",
 ]
 
-PLATEAU_DEFAULTS: dict[str, Any] = {
-    "mode": "min",
-    "factor": 0.1,
-    "patience": 10,
-    "threshold": 1e-4,
-    "threshold_mode": "rel",
-    "cooldown": 0,
-    "min_lr": 0.0,
-    "eps": 1e-8,
-}
-
-
-# ----------------------------------------------------------------------------- checks
-
-
-def _real(name: str, value: Any, *, low: float | None = None, low_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g}, got {value!r}")
-    return value
-
-
-def _int(name: str, value: Any, *, low: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
-
-
-def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
-    return value
-
-
-def _metric_values(metrics: Any) -> np.ndarray:
-    if isinstance(metrics, str | bytes) or metrics is None:
-        raise ValueError(f"metrics must be a 1-D sequence of numbers, got {metrics!r}")
-    if hasattr(metrics, "detach"):  # a torch tensor
-        metrics = metrics.detach().cpu().numpy()
-    try:
-        values = np.asarray(metrics, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"metrics must be a 1-D sequence of numbers: {err}") from err
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"metrics must be a non-empty 1-D sequence, got shape {values.shape}")
-    return values
-
 
 def _settings(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(kwargs) - set(PLATEAU_DEFAULTS))
-    if unknown:
-        raise ValueError(
-            f"unknown ReduceLROnPlateau argument(s) {unknown}; valid: {list(PLATEAU_DEFAULTS)}"
-        )
-    s = {**PLATEAU_DEFAULTS, **kwargs}
-    _choice("mode", s["mode"], ("min", "max"))
-    _choice("threshold_mode", s["threshold_mode"], ("rel", "abs"))
-    s["factor"] = _real("factor", s["factor"], low=0.0, low_open=True)
-    if s["factor"] >= 1.0:
-        raise ValueError(
-            f"factor must be < 1 (torch: 'Factor should be < 1.0.'), got {s['factor']}"
-        )
-    s["patience"] = _int("patience", s["patience"])
-    s["threshold"] = _real("threshold", s["threshold"], low=0.0)
-    s["cooldown"] = _int("cooldown", s["cooldown"])
-    s["min_lr"] = _real("min_lr", s["min_lr"], low=0.0)
-    s["eps"] = _real("eps", s["eps"], low=0.0)
-    return s
+    """ReduceLROnPlateau's settings, checked by the core and completed with torch's defaults."""
+    return PLATEAU_DEFAULTS | check_schedule("ReduceLROnPlateau", kwargs)
 
 
 # ----------------------------------------------------------------------------- the trace
@@ -213,10 +151,7 @@ class PlateauTrace:
 
     def explain(self, k: int) -> str:
         """One line on what ``step(metrics[k])`` did and why."""
-        if isinstance(k, bool) or not isinstance(k, int | np.integer):
-            raise ValueError(f"k must be an int epoch index, got {k!r}")
-        if not -len(self.steps) <= k < len(self.steps):
-            raise ValueError(f"k must be in [0, {len(self.steps)}), got {k}")
+        k = as_int("k", k, low=-len(self.steps), high=len(self.steps) - 1)
         s = self.steps[k]
         return f"epoch {s.epoch}: {s.reason}"
 
@@ -294,8 +229,8 @@ def plateau_events(
         >>> t.explain(2)
         'epoch 2: 0.95 >= bar 0.8999 (best 0.9 x (1 - 0.0001)): bad epoch 1 of patience 2'
     """
-    values = _metric_values(metrics)
-    base = _real("lr", lr, low=0.0, low_open=True)
+    values = as_array("metrics", metrics, finite=False)
+    base = as_real("lr", lr, low=0.0, low_open=True)
     s = _settings(
         {
             "mode": mode,
@@ -308,127 +243,81 @@ def plateau_events(
             "eps": eps,
         }
     )
-    mode, factor, patience = s["mode"], s["factor"], s["patience"]
-    threshold, threshold_mode, cooldown = s["threshold"], s["threshold_mode"], s["cooldown"]
+    patience, threshold, cooldown = s["patience"], s["threshold"], s["cooldown"]
     min_lr, eps = s["min_lr"], s["eps"]
-
-    # the same arithmetic as torch's _is_better, so ties and rounding agree exactly
-    if mode == "min":
-        op, worse, best = "<", ">=", math.inf
-        if threshold_mode == "rel":
-            rel = 1.0 - threshold
-
-            def bar_of(b: float) -> float:
-                return b * rel
-
-            how = f"(best {{b}} x (1 - {threshold:g}))"
-        else:
-
-            def bar_of(b: float) -> float:
-                return b - threshold
-
-            how = f"(best {{b}} - {threshold:g})"
+    op, worse = ("<", ">=") if s["mode"] == "min" else (">", "<=")
+    sign = "-" if s["mode"] == "min" else "+"
+    if s["threshold_mode"] == "rel":
+        how = f"(best {{b}} x (1 {sign} {threshold:g}))"
     else:
-        op, worse, best = ">", "<=", -math.inf
-        if threshold_mode == "rel":
-            rel = threshold + 1.0
-
-            def bar_of(b: float) -> float:
-                return b * rel
-
-            how = f"(best {{b}} x (1 + {threshold:g}))"
-        else:
-
-            def bar_of(b: float) -> float:
-                return b + threshold
-
-            how = f"(best {{b}} + {threshold:g})"
+        how = f"(best {{b}} {sign} {threshold:g})"
 
     trace = PlateauTrace(lr=base, settings=s)
-    lr_now, bad, cool = base, 0, 0
-    for k, value in enumerate(values.tolist()):
-        a = float(value)
-        bar = bar_of(best)
-        better = a < bar if mode == "min" else a > bar
-        if math.isinf(best):
+    for st in plateau_rule(values, base, **s):
+        k, a, bar, better = st.epoch, st.metric, st.bar, st.improved
+        lr_now, target = st.lr, st.target
+        previous_best = trace.steps[-1].best if trace.steps else math.inf
+        if math.isinf(previous_best):
             compare = f"first value {_fmt(a)}"
         else:
-            rel_to = how.format(b=_fmt(best))
+            rel_to = how.format(b=_fmt(previous_best))
             compare = f"{_fmt(a)} {op if better else worse} bar {_fmt(bar)} {rel_to}"
             if math.isnan(a):
                 compare = f"{_fmt(a)} is NaN, never better than bar {_fmt(bar)} {rel_to}"
-        if better:
-            best, bad = a, 0
-        else:
-            bad += 1
-        counted = bad
-        in_cooldown = cool > 0
-        if in_cooldown:
-            cool -= 1
-            bad = 0
-        new_lr = lr_now
-        if bad > patience:
-            target = max(lr_now * factor, min_lr)
-            if lr_now - target > eps:
-                new_lr, action = target, "cut"
-                reason = (
-                    f"{compare}: bad epoch {bad} > patience {patience}: "
-                    f"cut LR {lr_now:.3g} -> {target:.3g}"
-                )
-                note = f"bad {bad} > {patience}: CUT {lr_now:.3g} -> {target:.3g}"
-                if target == min_lr and lr_now * factor < min_lr:
-                    reason += f" (clipped at min_lr {min_lr:g})"
-                    note += " (min_lr)"
+        action, bad, cool = st.action, st.counted, st.cooldown
+        if action == "cut":
+            reason = (
+                f"{compare}: bad epoch {bad} > patience {patience}: "
+                f"cut LR {lr_now:.3g} -> {target:.3g}"
+            )
+            note = f"bad {bad} > {patience}: CUT {lr_now:.3g} -> {target:.3g}"
+            if target == min_lr and lr_now * s["factor"] < min_lr:
+                reason += f" (clipped at min_lr {min_lr:g})"
+                note += " (min_lr)"
+        elif action == "skipped":
+            if target == min_lr and lr_now - min_lr <= eps:
+                why = f"LR {lr_now:.3g} is already at min_lr {min_lr:g}"
+                note = f"bad {bad} > {patience}: no cut, at min_lr"
             else:
-                action = "skipped"
-                if target == min_lr and lr_now - min_lr <= eps:
-                    why = f"LR {lr_now:.3g} is already at min_lr {min_lr:g}"
-                    note = f"bad {bad} > {patience}: no cut, at min_lr"
-                else:
-                    why = (
-                        f"the cut {lr_now:.3g} -> {target:.3g} would change the LR by "
-                        f"{lr_now - target:.3g} <= eps {eps:g}"
-                    )
-                    note = f"bad {bad} > {patience}: no cut, change <= eps"
-                reason = f"{compare}: bad epoch {bad} > patience {patience}, but {why}: no cut"
-            if cooldown:
-                reason += f"; cooldown {cooldown} starts"
-                note += f", cooldown {cooldown}"
-            cool, bad = cooldown, 0
-        elif better:
-            action = "better"
+                why = (
+                    f"the cut {lr_now:.3g} -> {target:.3g} would change the LR by "
+                    f"{lr_now - target:.3g} <= eps {eps:g}"
+                )
+                note = f"bad {bad} > {patience}: no cut, change <= eps"
+            reason = f"{compare}: bad epoch {bad} > patience {patience}, but {why}: no cut"
+        elif action == "better":
             reason = (
                 f"{compare}: new best, counter 0" if k else f"{compare}: new best (best was inf)"
             )
             note = "new best"
-            if in_cooldown:
+            if st.in_cooldown:
                 reason += f" (cooldown, {cool} left)"
                 note += f" (cooldown, {cool} left)"
-        elif in_cooldown:
-            action = "cooldown"
-            reason = f"{compare}: in cooldown ({cool} left), bad epoch {counted} not counted"
+        elif action == "cooldown":
+            reason = f"{compare}: in cooldown ({cool} left), bad epoch {bad} not counted"
             note = f"cooldown ({cool} left): not counted"
         else:
-            action = "worse"
             reason = f"{compare}: bad epoch {bad} of patience {patience}"
             note = f"bad {bad} of {patience}"
+        if action in ("cut", "skipped") and cooldown:
+            reason += f"; cooldown {cooldown} starts"
+            note += f", cooldown {cooldown}"
         trace.steps.append(
             PlateauStep(
                 epoch=k,
                 metric=a,
                 bar=bar,
                 improved=better,
-                best=best,
-                bad=bad,
-                cooldown=cool,
+                best=st.best,
+                bad=st.bad,
+                cooldown=st.cooldown,
                 lr=lr_now,
-                new_lr=new_lr,
+                new_lr=st.new_lr,
                 action=action,
                 reason=reason,
                 note=note,
             )
         )
-        lr_now = new_lr
     return trace
 
 
@@ -453,9 +342,9 @@ def plot_plateau(
     import matplotlib.pyplot as plt
 
     if not isinstance(trace, PlateauTrace):
-        raise ValueError(f"trace must be a PlateauTrace, got {type(trace).__name__}")
+        raise fail("trace", "a PlateauTrace", got=type(trace).__name__)
     if title is not None and not isinstance(title, str):
-        raise ValueError(f"title must be a str or None, got {type(title).__name__}")
+        raise fail("title", "a str or None", got=type(title).__name__)
     with house_style():
         if axes is None:
             _, axes = plt.subplots(
@@ -467,7 +356,7 @@ def plot_plateau(
                 layout="constrained",
             )
         if len(axes) != 2 or not all(isinstance(a, Axes) for a in axes):
-            raise ValueError("axes must be two matplotlib Axes (metric, lr)")
+            raise fail("axes", "two matplotlib Axes (metric, lr)", axes)
         top, bottom = axes
         k = np.arange(len(trace))
         top.plot(k, trace.metrics, "o", ms=3.5, color="0.45", label="metric")
@@ -514,11 +403,11 @@ def noisy_plateau_metric(
         >>> float(m[0]), float(m[40]), float(m[59])
         (1.0, 0.3, 0.3)
     """
-    steps = _int("steps", steps, low=1)
-    onset = _int("onset", onset, low=1)
-    start, floor = _real("start", start), _real("floor", floor)
-    noise = _real("noise", noise, low=0.0)
-    seed = _int("seed", seed)
+    steps = as_int("steps", steps, low=1)
+    onset = as_int("onset", onset, low=1)
+    start, floor = as_real("start", start), as_real("floor", floor)
+    noise = as_real("noise", noise, low=0.0)
+    seed = as_int("seed", seed, low=0)
     k = np.arange(steps, dtype=np.float64)
     trend = floor + (start - floor) * np.maximum(0.0, 1.0 - k / onset)
     return trend + noise * np.random.default_rng(seed).standard_normal(steps)
@@ -599,13 +488,13 @@ def detection_tradeoff(
         True
     """
     if not isinstance(settings, Mapping) or not settings:
-        raise ValueError("settings must be a non-empty dict: label -> ReduceLROnPlateau kwargs")
-    seeds = [_int("seed", s) for s in seeds]
+        raise fail("settings", "a non-empty dict: label -> ReduceLROnPlateau kwargs", settings)
+    seeds = [as_int("seed", s, low=0) for s in seeds]
     if not seeds:
-        raise ValueError("seeds must hold at least one seed")
-    steps, onset = _int("steps", steps, low=1), _int("onset", onset, low=1)
+        raise fail("seeds", "a non-empty list of seeds", seeds)
+    steps, onset = as_int("steps", steps, low=1), as_int("onset", onset, low=1)
     if onset >= steps:
-        raise ValueError(f"onset must be < steps, got onset={onset}, steps={steps}")
+        raise fail("onset", f"< steps ({steps})", onset)
     curves = [
         noisy_plateau_metric(steps, onset=onset, start=start, floor=floor, noise=noise, seed=s)
         for s in seeds
@@ -613,7 +502,7 @@ def detection_tradeoff(
     rows = []
     for label, kwargs in settings.items():
         if not isinstance(kwargs, Mapping):
-            raise ValueError(f"settings[{label!r}] must be a dict of ReduceLROnPlateau kwargs")
+            raise fail(f"settings[{label!r}]", "a dict of ReduceLROnPlateau kwargs", kwargs)
         false = missed = 0
         delays = []
         for m in curves:

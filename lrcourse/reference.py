@@ -13,7 +13,9 @@ import numpy as np
 import torch
 from torch.optim import lr_scheduler
 
-from .schedules import MODERN, _bind, _check_name, _metrics_array, _resolve_steps
+from .schedules import SCHEDULES, check_schedule
+from .schedules.api import _metrics_array, _prepare
+from .validation import as_choice
 
 __all__ = ["make_optimizer", "make_scheduler", "momentum_curve_torch", "torch_lr_curve"]
 
@@ -26,21 +28,32 @@ def make_optimizer(lr: float = 0.1) -> torch.optim.SGD:
 def make_scheduler(
     name: str, optimizer: torch.optim.Optimizer, **kwargs: Any
 ) -> lr_scheduler.LRScheduler:
-    """Construct the torch scheduler ``name`` on ``optimizer``.
+    """Construct the torch scheduler ``name`` on ``optimizer``, its kwargs checked first.
+
+    The same check as :func:`lrcourse.lr_curve` (:func:`lrcourse.schedules.check_schedule`):
+    a bad spec is refused with the same message before torch sees it.
 
     lrcourse's own schedules become ``LambdaLR(optimizer, factor)``; SequentialLR and
-    ChainedScheduler take ``schedulers=[(name, kwargs), ...]``, built in that order.
+    ChainedScheduler take ``schedulers=[(name, kwargs), ...]`` (pairs as tuples or lists),
+    built in that order.
 
     >>> opt = make_optimizer(0.1)
     >>> type(make_scheduler("inverse_sqrt", opt, warmup_steps=10)).__name__
     'LambdaLR'
     """
-    _check_name(name)
-    if name in MODERN:
-        return lr_scheduler.LambdaLR(optimizer, MODERN[name](**kwargs))
-    if name in ("SequentialLR", "ChainedScheduler"):
+    return _build(name, optimizer, check_schedule(name, kwargs))
+
+
+def _build(
+    name: str, optimizer: torch.optim.Optimizer, kwargs: dict[str, Any]
+) -> lr_scheduler.LRScheduler:
+    """The scheduler for validated ``kwargs`` (sub-schedulers' kwargs validated too)."""
+    info = SCHEDULES[name]
+    if not info.is_torch:
+        return lr_scheduler.LambdaLR(optimizer, info.factory(**kwargs))
+    if info.needs_schedulers:
         kwargs = dict(kwargs)
-        subs = [make_scheduler(n, optimizer, **kw) for n, kw in kwargs.pop("schedulers")]
+        subs = [_build(n, optimizer, kw) for n, kw in kwargs.pop("schedulers")]
         if name == "ChainedScheduler":
             return lr_scheduler.ChainedScheduler(subs, **kwargs)
         return lr_scheduler.SequentialLR(optimizer, subs, **kwargs)
@@ -55,12 +68,10 @@ def _trace(
     kwargs: dict[str, Any],
     read: str,
 ) -> np.ndarray:
-    _check_name(name)
-    _bind(name, kwargs)
-    n = _resolve_steps(name, steps, metrics, kwargs)
-    values = _metrics_array(metrics, n) if name == "ReduceLROnPlateau" else None
-    optimizer = make_optimizer(lr)
-    scheduler = make_scheduler(name, optimizer, **kwargs)
+    info, n, base, given, _ = _prepare(name, steps, lr, metrics, kwargs, values=False)
+    values = _metrics_array(metrics, n) if info.needs_metrics else None
+    optimizer = make_optimizer(base)
+    scheduler = _build(name, optimizer, given)
     out = np.empty(n)
     for k in range(n):
         out[k] = optimizer.param_groups[0][read]
@@ -84,6 +95,9 @@ def torch_lr_curve(
 ) -> np.ndarray:
     """:func:`lrcourse.lr_curve`, computed by stepping the torch scheduler ``steps - 1`` times.
 
+    The ground truth: names and keywords are checked as everywhere, but the values go to
+    torch as given, so what torch itself does with them (accept, ignore, crash) shows.
+
     >>> torch_lr_curve("StepLR", 4, lr=1.0, step_size=2, gamma=0.5)
     array([1. , 1. , 0.5, 0.5])
     """
@@ -94,6 +108,5 @@ def momentum_curve_torch(
     name: str, steps: int | None = None, *, lr: float = 0.1, **kwargs: Any
 ) -> np.ndarray:
     """The momentum torch's OneCycleLR or CyclicLR writes into SGD at each step."""
-    if name not in ("OneCycleLR", "CyclicLR"):
-        raise ValueError(f"name must be 'OneCycleLR' or 'CyclicLR', got {name!r}")
+    as_choice("name", name, ("OneCycleLR", "CyclicLR"))
     return _trace(name, steps, lr, None, kwargs, "momentum")

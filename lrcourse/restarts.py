@@ -30,7 +30,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .schedules import _int
+from .schedules.cycles import cycle_start, restart_phase, restart_starts
+from .validation import as_array, as_int, fail
 
 __all__ = [
     "SnapshotRun",
@@ -48,7 +49,7 @@ __all__ = [
 
 
 def _t0_tmult(T_0: Any, T_mult: Any) -> tuple[int, int]:
-    return _int("T_0", T_0, 1), _int("T_mult", T_mult, 1)
+    return as_int("T_0", T_0, low=1), as_int("T_mult", T_mult, low=1)
 
 
 # ----------------------------------------------------------------------------- positions
@@ -63,7 +64,7 @@ def cycle_lengths(T_0: int, T_mult: int = 1, n: int = 5) -> list[int]:
         [10, 20, 40, 80]
     """
     T_0, T_mult = _t0_tmult(T_0, T_mult)
-    n = _int("n", n, 0)
+    n = as_int("n", n, low=0)
     return [T_0 * T_mult**i for i in range(n)]
 
 
@@ -81,23 +82,14 @@ def restart_step(n: int, T_0: int, T_mult: int = 1) -> int:
         >>> [restart_step(n, 10, 2) for n in (1, 2, 3)]
         [10, 30, 70]
     """
-    n = _int("n", n, 0)
+    n = as_int("n", n, low=0)
     T_0, T_mult = _t0_tmult(T_0, T_mult)
-    if T_mult == 1:
-        return n * T_0
-    return T_0 * (T_mult**n - 1) // (T_mult - 1)
+    return cycle_start(n, T_0, T_mult)
 
 
 def _boundaries(T_0: int, T_mult: int, last: int) -> np.ndarray:
-    """All ``s_n`` with ``1 <= n`` and ``s_n <= last``."""
-    if T_mult == 1:
-        return np.arange(T_0, last + 1, T_0, dtype=np.int64)
-    out, s, length = [], T_0, T_0
-    while s <= last:
-        out.append(s)
-        length *= T_mult
-        s += length
-    return np.asarray(out, dtype=np.int64)
+    """All ``s_n`` with ``1 <= n`` and ``s_n <= last`` (the core's cycle starts)."""
+    return restart_starts(T_0, T_mult, last)[0][1:]
 
 
 def restart_steps(T_0: int, T_mult: int = 1, steps: int = 100) -> np.ndarray:
@@ -113,7 +105,7 @@ def restart_steps(T_0: int, T_mult: int = 1, steps: int = 100) -> np.ndarray:
         array([10, 30, 70])
     """
     T_0, T_mult = _t0_tmult(T_0, T_mult)
-    steps = _int("steps", steps, 1)
+    steps = as_int("steps", steps, low=1)
     return _boundaries(T_0, T_mult, steps - 1)
 
 
@@ -131,7 +123,7 @@ def cycle_ends(T_0: int, T_mult: int = 1, steps: int = 100) -> np.ndarray:
         array([10, 30, 70])
     """
     T_0, T_mult = _t0_tmult(T_0, T_mult)
-    steps = _int("steps", steps, 1)
+    steps = as_int("steps", steps, low=1)
     return _boundaries(T_0, T_mult, steps)
 
 
@@ -145,16 +137,10 @@ def cycle_position(k: int, T_0: int, T_mult: int = 1) -> tuple[int, int, int]:
         >>> cycle_position(50, 10, 2)   # cycle 2 runs from step 30 to 69
         (2, 20, 40)
     """
-    k = _int("k", k, 0)
+    k = as_int("k", k, low=0)
     T_0, T_mult = _t0_tmult(T_0, T_mult)
-    if T_mult == 1:
-        return k // T_0, k % T_0, T_0
-    i, start, length = 0, 0, T_0
-    while start + length <= k:
-        start += length
-        length *= T_mult
-        i += 1
-    return i, k - start, length
+    i, t_cur, t_i = restart_phase(np.asarray([k]), T_0, T_mult)
+    return int(i[0]), int(t_cur[0]), int(t_i[0])
 
 
 def first_cycle_for(total: int, cycles: int, T_mult: int = 1) -> int:
@@ -169,14 +155,16 @@ def first_cycle_for(total: int, cycles: int, T_mult: int = 1) -> int:
         >>> first_cycle_for(150, 4, 2)   # 10 + 20 + 40 + 80
         10
     """
-    total = _int("total", total, 1)
-    cycles = _int("cycles", cycles, 1)
-    T_mult = _int("T_mult", T_mult, 1)
+    total = as_int("total", total, low=1)
+    cycles = as_int("cycles", cycles, low=1)
+    T_mult = as_int("T_mult", T_mult, low=1)
     units = restart_step(cycles, 1, T_mult)  # 1 + T_mult + ... + T_mult**(cycles-1)
     if total % units:
-        raise ValueError(
-            f"total={total} is not a multiple of {units} (= 1 + T_mult + ... + "
-            f"T_mult^{cycles - 1} for T_mult={T_mult}): no integer T_0 gives {cycles} cycles"
+        raise fail(
+            "total",
+            f"a multiple of {units} (= 1 + T_mult + ... + T_mult^{cycles - 1} for "
+            f"T_mult={T_mult}) for an integer T_0 to give {cycles} cycles",
+            total,
         )
     return total // units
 
@@ -197,10 +185,8 @@ def at_cycle_ends(
         >>> ends, v
         (array([10, 30, 70]), array([10., 30., 70.]))
     """
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"values must be a non-empty 1-D sequence, got shape {arr.shape}")
-    first = _int("first", first, 0)
+    arr = as_array("values", values, finite=False)
+    first = as_int("first", first, low=0)
     last = first + arr.size - 1
     T_0, T_mult = _t0_tmult(T_0, T_mult)
     ends = _boundaries(T_0, T_mult, last)
@@ -274,17 +260,15 @@ def fit_snapshots(
     """
     from .training import fit
 
-    epochs = _int("epochs", epochs, 1)
+    epochs = as_int("epochs", epochs, low=1)
     if isinstance(snapshot_at, str | bytes) or not isinstance(snapshot_at, Sequence | np.ndarray):
-        raise ValueError(f"snapshot_at must be a sequence of epochs, got {snapshot_at!r}")
-    marks = sorted(
-        {_int("snapshot_at", int(e) if isinstance(e, np.integer) else e, 1) for e in snapshot_at}
-    )
+        raise fail("snapshot_at", "a sequence of epochs", snapshot_at)
+    marks = sorted({as_int("snapshot_at", e, low=1) for e in snapshot_at})
     if not marks:
-        raise ValueError("snapshot_at must name at least one epoch")
+        raise fail("snapshot_at", "a non-empty sequence of epochs", snapshot_at)
     if marks[-1] > epochs:
-        raise ValueError(f"snapshot_at has epoch {marks[-1]} > epochs={epochs}")
-    seed = _int("seed", seed, 0)
+        raise fail("snapshot_at", f"epochs <= epochs={epochs}", marks[-1])
+    seed = as_int("seed", seed, low=0)
     bounds = marks + ([epochs] if marks[-1] < epochs else [])
     parts, snaps, done = [], {}, 0
     for j, stop in enumerate(bounds):
@@ -324,7 +308,7 @@ def snapshot_predictions(
         probs = snapshot_predictions(run.model, run.snapshots, data.X_val)
     """
     if not snapshots:
-        raise ValueError("snapshots is empty")
+        raise fail("snapshots", "a non-empty dict of epoch -> weights", snapshots)
     keep = copy.deepcopy(model.state_dict())
     was_training = model.training
     dev = next(model.parameters()).device
@@ -368,12 +352,12 @@ def evaluate_snapshots(
     """
     for attr in ("X_val", "y_val"):
         if not isinstance(getattr(data, attr, None), torch.Tensor):
-            raise ValueError(f"data must have a tensor attribute {attr}")
+            raise fail("data", f"a split with a tensor attribute {attr}", got=type(data).__name__)
     probs = snapshot_predictions(model, snapshots, data.X_val)
     members = sorted(probs) if ensemble is None else list(ensemble)
     missing = [e for e in members if e not in probs]
     if missing or not members:
-        raise ValueError(f"ensemble must name snapshot epochs {sorted(probs)}, got {members}")
+        raise fail("ensemble", f"snapshot epochs among {sorted(probs)}", members)
     y = data.y_val.cpu()
     out: dict[Any, dict[str, float]] = {e: _scores(p, y) for e, p in probs.items()}
     out["ensemble"] = _scores(torch.stack([probs[e] for e in members]).mean(0), y)

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from .models import TinyTransformer, sequence_cross_entropy
-from .schedules import Factor
+from .schedules import linear_warmup, untuned_linear_warmup
 from .validation import as_array, as_callable, as_int, as_real, fail
 
 __all__ = [
@@ -45,11 +45,6 @@ TORCH_RADAM_THRESHOLD = 5.0  # torch.optim.RAdam rectifies when rho_t > 5 (the p
 
 
 # --------------------------------------------------------------------------- argument checks
-
-
-def _int(name: str, value: Any, low: int) -> int:
-    """Only for the warmup factor classes below, which move to the schedules core."""
-    return as_int(name, value, low=low)
 
 
 def _beta(name: str, value: Any) -> float:
@@ -74,56 +69,8 @@ def _steps(name: str, t: Any) -> np.ndarray:
 # --------------------------------------------------------------------------- warmup factors
 
 
-class _LinearWarmup(Factor):
-    public_name = "linear_warmup"
-
-    def __init__(self, warmup_steps: int) -> None:
-        self.warmup_steps = _int("warmup_steps", warmup_steps, low=1)
-
-    def evaluate(self, s):
-        return np.minimum(1.0, (s + 1.0) / self.warmup_steps)
-
-
-def linear_warmup(warmup_steps: int) -> Factor:
-    r"""Linear warmup whose first step is not wasted, then constant.
-
-    .. math:: f(t) = \min\!\big(1, (t + 1)/w\big), \qquad t = 0, 1, 2, \dots
-
-    Step 0 uses the LR :math:`\eta/w` (not 0, as :math:`t/w` would give), step :math:`w-1` the
-    full :math:`\eta`. The same values as ``LinearLR(start_factor=1/w, total_iters=w-1)``. Use
-    it as ``LambdaLR(optimizer, linear_warmup(w))``; picklable, so the scheduler's
-    ``state_dict`` saves it.
-
-    >>> f = linear_warmup(4)
-    >>> [f(t) for t in range(6)]
-    [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
-    """
-    return _LinearWarmup(warmup_steps)
-
-
-class _UntunedLinearWarmup(Factor):
-    public_name = "untuned_linear_warmup"
-
-    def __init__(self, beta2: float = 0.999) -> None:
-        self.beta2 = _beta("beta2", beta2)
-
-    def evaluate(self, s):
-        return np.minimum(1.0, (1.0 - self.beta2) * (s + 1.0) / 2.0)
-
-
-def untuned_linear_warmup(beta2: float = 0.999) -> Factor:
-    r"""Ma & Yarats' untuned linear warmup for Adam: over :math:`2/(1-\beta_2)` updates.
-
-    .. math:: f(t) = \min\!\big(1, \tfrac{1-\beta_2}{2}\,(t + 1)\big)
-
-    (:math:`t+1` is the optimizer's step count, so step 0 is not wasted.) For
-    :math:`\beta_2 = 0.999` the warmup lasts 2000 steps.
-
-    >>> f = untuned_linear_warmup(0.99)      # 200 steps
-    >>> [round(f(t), 6) for t in (0, 99, 199, 500)]
-    [0.005, 0.5, 1.0, 1.0]
-    """
-    return _UntunedLinearWarmup(beta2)
+# linear_warmup and untuned_linear_warmup live with the other factor schedules in the core
+# (lrcourse.schedules.factors, one warmup ramp for all); they are re-exported here.
 
 
 # --------------------------------------------------------------------------- RAdam

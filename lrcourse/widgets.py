@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 import io
 import math
-import numbers
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from matplotlib.figure import Figure
 
 from .plotting import HOUSE_RC, format_value, house_style, style_axes
 from .registry import Param, ScheduleInfo
+from .validation import as_bool, as_choice, as_int, as_real, did_you_mean, fail
 
 __all__ = ["Explorer", "explore", "synthetic_metric"]
 
@@ -45,12 +45,9 @@ def synthetic_metric(steps: int, *, mode: str = "min", seed: int = 0) -> np.ndar
 
     Example: ``lc.lr_curve("ReduceLROnPlateau", 100, metrics=lc.synthetic_metric(100))``.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps <= 0:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
-    if mode not in ("min", "max"):
-        raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise ValueError(f"seed must be an int, got {seed!r}")
+    steps = as_int("steps", steps, low=1)
+    as_choice("mode", mode, ("min", "max"))
+    seed = as_int("seed", seed)
     k = np.arange(steps, dtype=float)
     noise = np.random.default_rng(int(seed)).standard_normal(steps)
     loss = 0.3 + 0.7 * np.exp(-k / 15.0) + 0.02 * noise
@@ -66,10 +63,6 @@ def _log10_floor(x: float) -> float:
 
 def _log10_ceil(x: float) -> float:
     return float(math.ceil(math.log10(x)))
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _make_control(param: Param, value: Any) -> widgets.Widget:
@@ -88,10 +81,7 @@ def _make_control(param: Param, value: Any) -> widgets.Widget:
         if value not in options:
             options.append(value)
         return widgets.Dropdown(options=options, value=value, **common)
-    if not _is_real(value):
-        raise ValueError(
-            f"{param.name}: a {kind} parameter needs a number, got {value!r}; pass it as fixed"
-        )
+    as_real(param.name, value, finite=False)  # a slider needs a number: else shown as fixed
     if kind == "int":
         low = int(param.low) if param.low is not None else min(0, int(value))
         high = int(param.high) if param.high is not None else max(2 * int(value), 10)
@@ -130,36 +120,26 @@ def _make_control(param: Param, value: Any) -> widgets.Widget:
 def _set_control(control: widgets.Widget, value: Any, name: str) -> None:
     """Set ``control`` to exactly ``value``, widening a slider's range if needed."""
     if isinstance(control, widgets.Checkbox):
-        if not isinstance(value, bool | np.bool_):
-            raise ValueError(f"{name} must be True or False, got {value!r}")
-        control.value = bool(value)
+        control.value = as_bool(name, value)
     elif isinstance(control, widgets.Dropdown):
-        if value not in control.options:
-            raise ValueError(f"{name} must be one of {list(control.options)}, got {value!r}")
-        control.value = value
+        control.value = as_choice(name, value, list(control.options))
     elif isinstance(control, widgets.IntSlider):
-        if not isinstance(value, int | np.integer) or isinstance(value, bool):
-            raise ValueError(f"{name} must be an int, got {value!r}")
-        value = int(value)
+        value = as_int(name, value)
         control.max = max(control.max, value)
         control.min = min(control.min, value)
         control.value = value
     elif isinstance(control, widgets.FloatLogSlider):
-        if not _is_real(value) or not (math.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a positive number (log slider), got {value!r}")
-        value = float(value)
+        value = as_real(name, value, low=0.0, low_open=True)  # a log slider
         control.max = max(control.max, _log10_ceil(value))
         control.min = min(control.min, _log10_floor(value))
         control.value = value
     elif isinstance(control, widgets.FloatSlider):
-        if not _is_real(value) or not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
-        value = float(value)
+        value = as_real(name, value)
         control.max = max(control.max, value)
         control.min = min(control.min, value)
         control.value = value
     else:  # pragma: no cover - every control is one of the above
-        raise ValueError(f"{name}: cannot set a {type(control).__name__}")
+        raise fail(name, "a control of the panel", got=type(control).__name__)
 
 
 # ----------------------------------------------------------------------------- the panel
@@ -185,18 +165,13 @@ class Explorer(widgets.VBox):
     ) -> None:
         from .schedules import SCHEDULES
 
-        if not isinstance(name, str) or name not in SCHEDULES:
-            raise ValueError(f"name must be one of {sorted(SCHEDULES)}, got {name!r}")
+        as_choice("name", name, list(SCHEDULES))
         info: ScheduleInfo = SCHEDULES[name]
         steps_given = steps is not None
         if steps is None:
             steps = info.default_steps
-        if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps <= 0:
-            raise ValueError(f"steps must be a positive int or None, got {steps!r}")
-        if lr is None:
-            lr = 0.1
-        if not _is_real(lr) or not (math.isfinite(lr) and lr > 0):
-            raise ValueError(f"lr must be a positive finite number or None, got {lr!r}")
+        steps = as_int("steps", steps, low=1)
+        lr = as_real("lr", 0.1 if lr is None else lr, low=0.0, low_open=True)
 
         self.name = name
         self.info = info
@@ -266,7 +241,8 @@ class Explorer(widgets.VBox):
                 "a seeded noisy loss that plateaus"
             )
         header = widgets.HTML(
-            f"<b>{html.escape(name)}</b>: {html.escape(info.summary)}"
+            f"<b>{html.escape(name)}</b>: {html.escape(info.summary)} "
+            f"<small>\\({html.escape(info.formula)}\\)</small>"
             + "".join(f"<br><small>{n}</small>" for n in notes)
         )
         toggles = widgets.HBox([self.log_checkbox, self.overlay_checkbox])
@@ -445,19 +421,18 @@ class Explorer(widgets.VBox):
         controls = self._all_controls()
         for key in values:
             if key in self.fixed:
-                raise ValueError(f"{key} is fixed in this panel; build a new one with explore()")
+                raise fail(key, "a control, not fixed (build a new panel with explore())")
             if key not in controls:
-                raise ValueError(
-                    f"{key} is not a control of this panel (controls: {list(controls)})"
+                raise fail(
+                    "key",
+                    f"a control of this panel, one of {list(controls)}",
+                    key,
+                    hint=did_you_mean(key, controls),
                 )
         with self.hold():
             for key, value in values.items():
-                if key == "steps" and not (
-                    isinstance(value, int | np.integer)
-                    and not isinstance(value, bool)
-                    and value > 0
-                ):
-                    raise ValueError(f"steps must be a positive int, got {value!r}")
+                if key == "steps":
+                    value = as_int("steps", value, low=1)
                 _set_control(controls[key], value, key)
         return self
 

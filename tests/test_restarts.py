@@ -114,7 +114,7 @@ def test_first_cycle_for_inverts_restart_step(T_0, T_mult, cycles):
 
 def test_first_cycle_for_rejects_impossible_totals():
     assert first_cycle_for(700, 3, 2) == 100
-    with pytest.raises(ValueError, match="total=701"):
+    with pytest.raises(ValueError, match="total must be a multiple of 7"):
         first_cycle_for(701, 3, 2)
 
 

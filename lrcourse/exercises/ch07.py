@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from ..schedules.cycles import one_cycle_values
+from ..validation import as_choice, fail
 from ._common import close, number, report
 
 __all__ = [
@@ -18,27 +20,6 @@ __all__ = [
 ]
 
 _MODES = ("triangular", "triangular2", "exp_range")
-
-
-def _anneal(begin: float, end: float, pct: float, strategy: str) -> float:
-    if strategy == "cos":
-        return end + (begin - end) / 2.0 * (math.cos(math.pi * pct) + 1)
-    return (end - begin) * pct + begin
-
-
-def _one_cycle_at(
-    step: float,
-    ends: tuple[float, ...],
-    lrs: tuple[tuple[float, float], ...],
-    strategy: str,
-) -> float:
-    """OneCycleLR's formula with the phase ends given (so mistakes can be evaluated too)."""
-    start = 0.0
-    for i, (end, (b, e)) in enumerate(zip(ends, lrs, strict=True)):
-        if step <= end or i == len(ends) - 1:
-            return _anneal(b, e, (step - start) / (end - start), strategy)
-        start = end
-    raise AssertionError("unreachable")
 
 
 def check_one_cycle_lr(
@@ -72,9 +53,9 @@ def check_one_cycle_lr(
         raise ValueError("step must be an integer >= 0 and total_steps an integer >= 1")
     s, total = int(s), int(total)
     if s > total:
-        raise ValueError(f"step must be <= total_steps ({total}): torch cannot step further")
+        raise fail("step", f"<= total_steps ({total}): torch cannot step further", s)
     if anneal_strategy not in ("cos", "linear"):
-        raise ValueError(f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
+        raise fail("anneal_strategy", "one of ['cos', 'linear']", anneal_strategy)
     kw = dict(
         max_lr=number("max_lr", max_lr),
         total_steps=total,
@@ -107,7 +88,7 @@ def check_one_cycle_lr(
     def variant(ends=None, lrs=None, strategy=anneal_strategy, at=s):
         ends = ends or (end1, float(total - 1))
         lrs = lrs or ((initial, peak), (peak, initial / fdiv))
-        return _one_cycle_at(at, ends, lrs, strategy)
+        return float(one_cycle_values(np.array([at]), ends, lrs, strategy)[0])
 
     known = [
         (
@@ -260,16 +241,15 @@ def check_cyclic_modes(answer: Mapping[str, str]) -> bool:
         True
     """
     if not isinstance(answer, Mapping):
-        raise TypeError(f"answer must be a dict label -> mode, got {type(answer).__name__}")
+        raise fail("answer", "a dict label -> mode", got=type(answer).__name__)
     if set(answer) != set(_MYSTERY):
         raise ValueError(
             f"answer must have exactly the keys {sorted(_MYSTERY)}, got {list(answer)}"
         )
     for label, mode in answer.items():
         if not isinstance(mode, str):
-            raise TypeError(f"answer[{label!r}] must be a mode name, got {type(mode).__name__}")
-        if mode not in _MODES:
-            raise ValueError(f"answer[{label!r}] must be one of {_MODES}, got {mode!r}")
+            raise fail(f"answer[{label!r}]", "a mode name", got=type(mode).__name__)
+        as_choice(f"answer[{label!r}]", mode, _MODES)
     wrong = {k: v for k, v in answer.items() if v != _MYSTERY[k]["mode"]}
     if not wrong:
         return report(

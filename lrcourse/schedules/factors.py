@@ -1,0 +1,461 @@
+r"""Factor schedules torch lacks: pieces of the step joined by one combinator.
+
+A factor schedule is a multiplicative LR factor :math:`f(t)` (use it as ``LambdaLR``'s
+``lr_lambda``). Each is built from pieces joined at integer boundaries by :func:`join` (as
+optax's ``join_schedules``): piece ``i`` runs from boundary ``b_{i-1}`` on, on the local step
+:math:`t - b_{i-1}`. The warmup ramp is :func:`ramp`, written once for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+
+import numpy as np
+
+from ..registry import REQUIRED, Param, ScheduleInfo
+from ..validation import as_choice, as_int, as_real, fail
+
+__all__ = [
+    "FACTOR_SCHEDULES",
+    "Factor",
+    "constant_with_warmup",
+    "cosine_with_warmup",
+    "inverse_sqrt",
+    "join",
+    "linear_warmup",
+    "linear_with_warmup",
+    "ramp",
+    "untuned_linear_warmup",
+    "warmup_stable_decay",
+]
+
+Piece = Callable[[np.ndarray], np.ndarray]
+
+
+def join(pieces: Sequence[Piece], boundaries: Sequence[float]) -> Piece:
+    r"""One schedule from ``pieces``: :math:`f(t) = p_i(t - b_{i-1})` for
+    :math:`b_{i-1} \le t < b_i` (``b_{-1} = 0``; ``len(boundaries) = len(pieces) - 1``).
+
+    >>> f = join([ramp(4), lambda u: np.ones_like(u)], [4])
+    >>> f(np.arange(6.0)).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+    """
+
+    def joined(s: np.ndarray) -> np.ndarray:
+        out = pieces[0](s)
+        for b, piece in zip(boundaries, pieces[1:], strict=True):
+            out = np.where(s < b, out, piece(s - b))
+        return out
+
+    return joined
+
+
+def ramp(length: float, *, start: float = 0.0, rise: float = 1.0, cap: bool = False) -> Piece:
+    r"""The linear warmup ramp :math:`(u + \text{start})\,\text{rise}/\text{length}`
+    (``cap``: at most 1).
+
+    ``start=0`` is transformers' ramp (factor 0 at step 0); ``start=1`` does not waste the
+    first step (the optimizer's step count :math:`t + 1`).
+    """
+
+    def piece(u: np.ndarray) -> np.ndarray:
+        value = (u + start) * rise / length
+        return np.minimum(1.0, value) if cap else value
+
+    return piece
+
+
+def _constant(u: np.ndarray) -> np.ndarray:
+    return np.ones_like(u)
+
+
+def _transformers_ramp(w: int) -> Piece:
+    return ramp(max(1, w))
+
+
+class Factor:
+    """A multiplicative LR factor ``f(step)``; works on an int (returns float) or an array.
+
+    Subclasses say which pieces they join (:meth:`pieces`). Instances hold only their
+    parameters, so ``LambdaLR(opt, f).state_dict()`` saves them and the repr shows them.
+    """
+
+    vectorized = True
+    public_name = "factor"  # the function that builds it, for the repr
+
+    def __call__(self, step):  # noqa: ANN001 - int or ndarray
+        s = np.asarray(step, dtype=np.float64)
+        out = self.evaluate(s)
+        return float(out) if np.ndim(step) == 0 else out
+
+    def pieces(self) -> tuple[list[Piece], list[float]]:
+        """The pieces and the boundaries :func:`join` puts together."""
+        raise NotImplementedError
+
+    def evaluate(self, s: np.ndarray) -> np.ndarray:
+        """The factor at the (float) steps ``s``."""
+        return join(*self.pieces())(s)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{self.public_name}({args})"
+
+
+def _check_total(warmup_steps: int, total_steps: int) -> None:
+    if total_steps < warmup_steps:
+        raise fail("total_steps", f">= warmup_steps ({warmup_steps})", total_steps)
+
+
+_warmup_steps = partial(as_int, low=0)
+_positive_int = partial(as_int, low=1)
+_unit = partial(as_real, low=0.0, high=1.0)
+
+
+class _LinearWithWarmup(Factor):
+    public_name = "linear_with_warmup"
+
+    def __init__(self, warmup_steps: int, total_steps: int) -> None:
+        self.warmup_steps = _warmup_steps("warmup_steps", warmup_steps)
+        self.total_steps = _positive_int("total_steps", total_steps)
+        _check_total(self.warmup_steps, self.total_steps)
+
+    def pieces(self):
+        w, t = self.warmup_steps, self.total_steps
+        span = t - w
+
+        def decay(u):
+            return np.maximum(0.0, (span - u) / max(1, span))
+
+        return [_transformers_ramp(w), decay], [w]
+
+
+class _CosineWithWarmup(Factor):
+    public_name = "cosine_with_warmup"
+
+    def __init__(self, warmup_steps: int, total_steps: int, min_factor: float = 0.0) -> None:
+        self.warmup_steps = _warmup_steps("warmup_steps", warmup_steps)
+        self.total_steps = _positive_int("total_steps", total_steps)
+        self.min_factor = _unit("min_factor", min_factor)
+        _check_total(self.warmup_steps, self.total_steps)
+
+    def pieces(self):
+        w, t, m = self.warmup_steps, self.total_steps, self.min_factor
+
+        def cosine(u):
+            progress = np.clip(u / max(1, t - w), 0.0, 1.0)
+            return m + (1.0 - m) * 0.5 * (1.0 + np.cos(np.pi * progress))
+
+        return [_transformers_ramp(w), cosine], [w]
+
+
+class _ConstantWithWarmup(Factor):
+    public_name = "constant_with_warmup"
+
+    def __init__(self, warmup_steps: int) -> None:
+        self.warmup_steps = _warmup_steps("warmup_steps", warmup_steps)
+
+    def pieces(self):
+        return [_transformers_ramp(self.warmup_steps), _constant], [self.warmup_steps]
+
+
+class _InverseSqrt(Factor):
+    public_name = "inverse_sqrt"
+
+    def __init__(self, warmup_steps: int) -> None:
+        self.warmup_steps = _positive_int("warmup_steps", warmup_steps)
+
+    def pieces(self):
+        w = self.warmup_steps  # Vaswani et al. count updates n = t + 1 from 1; peak at n = w
+
+        def decay(u):
+            return np.sqrt(w / (u + w))
+
+        return [ramp(w, start=1.0), decay], [w - 1]
+
+
+class _WarmupStableDecay(Factor):
+    public_name = "warmup_stable_decay"
+
+    def __init__(
+        self,
+        warmup_steps: int,
+        total_steps: int,
+        decay_steps: int,
+        min_factor: float = 0.0,
+        cooldown: str = "linear",
+    ) -> None:
+        self.warmup_steps = _warmup_steps("warmup_steps", warmup_steps)
+        self.total_steps = _positive_int("total_steps", total_steps)
+        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        self.min_factor = _unit("min_factor", min_factor)
+        self.cooldown = as_choice("cooldown", cooldown, ("linear", "1-sqrt"))
+        if self.warmup_steps + self.decay_steps > self.total_steps:
+            raise fail(
+                "total_steps",
+                f">= warmup_steps + decay_steps ({self.warmup_steps} + {self.decay_steps})",
+                self.total_steps,
+            )
+
+    def pieces(self):
+        w, t, d, m = self.warmup_steps, self.total_steps, self.decay_steps, self.min_factor
+        shape = (lambda p: p) if self.cooldown == "linear" else np.sqrt
+
+        def cool(u):
+            return m + (1.0 - m) * (1.0 - shape(np.clip(u / d, 0.0, 1.0)))
+
+        return [_transformers_ramp(w), _constant, cool], [w, t - d]
+
+
+class _LinearWarmup(Factor):
+    public_name = "linear_warmup"
+
+    def __init__(self, warmup_steps: int) -> None:
+        self.warmup_steps = _positive_int("warmup_steps", warmup_steps)
+
+    def pieces(self):
+        return [ramp(self.warmup_steps, start=1.0, cap=True)], []
+
+
+class _UntunedLinearWarmup(Factor):
+    public_name = "untuned_linear_warmup"
+
+    def __init__(self, beta2: float = 0.999) -> None:
+        self.beta2 = as_real("beta2", beta2, low=0.0, high=1.0, low_open=True, high_open=True)
+
+    def pieces(self):
+        return [ramp(2.0, start=1.0, rise=1.0 - self.beta2, cap=True)], []
+
+
+def linear_with_warmup(warmup_steps: int, total_steps: int) -> Factor:
+    r"""Linear warmup, then linear decay to 0 at ``total_steps``.
+
+    .. math:: f(t) = t/w \ (t < w), \qquad \max\!\big(0, (T - t)/(T - w)\big) \ (t \ge w)
+
+    The same values as transformers' ``get_linear_schedule_with_warmup``.
+
+    >>> f = linear_with_warmup(10, 100)
+    >>> f(0), f(5), f(10), f(100)
+    (0.0, 0.5, 1.0, 0.0)
+    """
+    return _LinearWithWarmup(warmup_steps, total_steps)
+
+
+def cosine_with_warmup(warmup_steps: int, total_steps: int, min_factor: float = 0.0) -> Factor:
+    r"""Linear warmup, then a half cosine from 1 down to ``min_factor`` (held after ``T``).
+
+    .. math:: f(t) = m + (1-m)\,\tfrac12\big(1 + \cos(\pi\,\min(1, \tfrac{t-w}{T-w}))\big)
+
+    With ``min_factor=0`` and ``t <= T`` the same values as transformers'
+    ``get_cosine_schedule_with_warmup``.
+
+    >>> f = cosine_with_warmup(10, 110, min_factor=0.1)
+    >>> round(f(60), 3), f(110), f(500)
+    (0.55, 0.1, 0.1)
+    """
+    return _CosineWithWarmup(warmup_steps, total_steps, min_factor)
+
+
+def constant_with_warmup(warmup_steps: int) -> Factor:
+    r"""Linear warmup, then constant: :math:`f(t) = \min(1, t/w)`.
+
+    >>> f = constant_with_warmup(4)
+    >>> [f(t) for t in range(6)]
+    [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+    """
+    return _ConstantWithWarmup(warmup_steps)
+
+
+def inverse_sqrt(warmup_steps: int) -> Factor:
+    r"""Vaswani et al.'s schedule, normalised to a peak of 1 at update ``n = w``.
+
+    .. math:: f(t) = \min\!\big(n/w,\ \sqrt{w/n}\big), \qquad n = t + 1
+
+    The paper's learning rate is :math:`d_{model}^{-1/2}\min(n^{-1/2}, n\,w^{-3/2})`, which is
+    this factor times ``lr = (d_model * w) ** -0.5``.
+
+    >>> f = inverse_sqrt(4)
+    >>> f(0), f(3), f(15)
+    (0.25, 1.0, 0.5)
+    """
+    return _InverseSqrt(warmup_steps)
+
+
+def warmup_stable_decay(
+    warmup_steps: int,
+    total_steps: int,
+    decay_steps: int,
+    min_factor: float = 0.0,
+    cooldown: str = "linear",
+) -> Factor:
+    r"""Warmup-stable-decay (WSD): ramp up, hold at 1, cool down over the last ``decay_steps``.
+
+    With :math:`p = \mathrm{clip}((t - (T - d))/d, 0, 1)` the cooldown is
+    :math:`f = m + (1 - m)(1 - p)` (``"linear"``) or :math:`m + (1-m)(1 - \sqrt{p})`
+    (``"1-sqrt"``, Hägele et al. 2024).
+
+    >>> f = warmup_stable_decay(10, 100, 20)
+    >>> f(50), f(90), f(100)
+    (1.0, 0.5, 0.0)
+    """
+    return _WarmupStableDecay(warmup_steps, total_steps, decay_steps, min_factor, cooldown)
+
+
+def linear_warmup(warmup_steps: int) -> Factor:
+    r"""Linear warmup whose first step is not wasted, then constant.
+
+    .. math:: f(t) = \min\!\big(1, (t + 1)/w\big), \qquad t = 0, 1, 2, \dots
+
+    Step 0 uses the LR :math:`\eta/w` (not 0, as :math:`t/w` would give), step :math:`w-1` the
+    full :math:`\eta`. The same values as ``LinearLR(start_factor=1/w, total_iters=w-1)``. Use
+    it as ``LambdaLR(optimizer, linear_warmup(w))``; picklable, so the scheduler's
+    ``state_dict`` saves it.
+
+    >>> f = linear_warmup(4)
+    >>> [f(t) for t in range(6)]
+    [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
+    """
+    return _LinearWarmup(warmup_steps)
+
+
+def untuned_linear_warmup(beta2: float = 0.999) -> Factor:
+    r"""Ma & Yarats' untuned linear warmup for Adam: over :math:`2/(1-\beta_2)` updates.
+
+    .. math:: f(t) = \min\!\big(1, \tfrac{1-\beta_2}{2}\,(t + 1)\big)
+
+    (:math:`t+1` is the optimizer's step count, so step 0 is not wasted.) For
+    :math:`\beta_2 = 0.999` the warmup lasts 2000 steps.
+
+    >>> f = untuned_linear_warmup(0.99)      # 200 steps
+    >>> [round(f(t), 6) for t in (0, 99, 199, 500)]
+    [0.005, 0.5, 1.0, 1.0]
+    """
+    return _UntunedLinearWarmup(beta2)
+
+
+# ----------------------------------------------------------------------------- definitions
+
+
+def _factor_schedule(
+    factory: Callable[..., Factor],
+    summary: str,
+    formula: str,
+    params: tuple[Param, ...],
+    **extra,
+) -> ScheduleInfo:
+    def closed_form(k, base, **kw):
+        return base * factory(**kw)(k)
+
+    return ScheduleInfo(
+        factory.__name__,
+        summary,
+        formula,
+        params,
+        is_torch=False,
+        closed_form=closed_form,
+        consistency=lambda kw: factory(**kw),  # the factor's own cross-parameter checks
+        factory=factory,
+        **extra,
+    )
+
+
+def _warmup(low: int = 0) -> Param:
+    return Param(
+        "warmup_steps",
+        10,
+        "int",
+        low,
+        200,
+        help="steps of linear warmup" if low == 0 else "peak at update n = w",
+        check=partial(as_int, low=low),
+        call_default=REQUIRED,
+    )
+
+
+_TOTAL = Param(
+    "total_steps",
+    100,
+    "int",
+    10,
+    1000,
+    help="length of the run",
+    check=_positive_int,
+    call_default=REQUIRED,
+)
+_FLOOR = Param("min_factor", 0.0, "float", 0.0, 0.5, help="floor", check=_unit)
+
+FACTOR_SCHEDULES: tuple[ScheduleInfo, ...] = (
+    _factor_schedule(
+        linear_with_warmup,
+        "Linear warmup to the base LR, then linear decay to 0 (BERT, transformers).",
+        r"f = k/w \ (k<w), \quad (T-k)/(T-w)",
+        (_warmup(), _TOTAL),
+    ),
+    _factor_schedule(
+        cosine_with_warmup,
+        "Linear warmup, then a half cosine down to min_factor.",
+        r"f = m + (1-m)\tfrac12(1 + \cos(\pi \tfrac{k-w}{T-w}))",
+        (_warmup(), _TOTAL, _FLOOR),
+    ),
+    _factor_schedule(
+        constant_with_warmup,
+        "Linear warmup, then the base LR.",
+        r"f = \min(1, k/w)",
+        (_warmup(),),
+    ),
+    _factor_schedule(
+        inverse_sqrt,
+        "Linear warmup, then decay as 1/sqrt(step) (Vaswani et al.).",
+        r"f = \min(n/w, \sqrt{w/n}),\ n = k + 1",
+        (_warmup(low=1),),
+    ),
+    _factor_schedule(
+        warmup_stable_decay,
+        "Warmup, a long constant stretch, then a short cooldown (WSD).",
+        r"f = 1 \text{ then } m + (1-m)(1 - p) \text{ or } (1 - \sqrt{p})",
+        (
+            _warmup(),
+            _TOTAL,
+            Param(
+                "decay_steps",
+                20,
+                "int",
+                1,
+                500,
+                help="length of the cooldown",
+                check=_positive_int,
+                call_default=REQUIRED,
+            ),
+            _FLOOR,
+            Param(
+                "cooldown",
+                "linear",
+                "choice",
+                choices=("linear", "1-sqrt"),
+            ),
+        ),
+    ),
+    _factor_schedule(
+        linear_warmup,
+        "Linear warmup that does not waste step 0, then the base LR.",
+        r"f = \min(1, (k + 1)/w)",
+        (_warmup(low=1),),
+    ),
+    _factor_schedule(
+        untuned_linear_warmup,
+        "Ma & Yarats' warmup for Adam over 2/(1 - beta2) steps, then the base LR.",
+        r"f = \min(1, \tfrac{1-\beta_2}{2}(k + 1))",
+        (
+            Param(
+                "beta2",
+                0.999,
+                "float",
+                0.9,
+                0.9999,
+                help="Adam's beta2",
+                check=partial(as_real, low=0.0, high=1.0, low_open=True, high_open=True),
+            ),
+        ),
+        default_steps=2500,
+    ),
+)

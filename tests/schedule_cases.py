@@ -1,0 +1,163 @@
+"""What the schedule tests share: valid keyword arguments for every scheduler (hypothesis
+strategies) and the comparison of a closed form with torch (importable: pytest puts tests/ on
+sys.path).
+
+Tolerance: rtol=1e-9, with an absolute floor of 1e-12 times the curve's peak. The floor only
+matters where an LR passes through (or next to) zero: at the bottom of a cosine, torch's
+recursive update ``lr * (1 + cos(pi k/T)) / (1 + cos(pi (k-1)/T))`` divides two numbers that
+are both rounding-sized, so torch itself carries ~1e-17-sized absolute noise there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+import lrcourse as lc
+
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+steps_st = st.integers(0, 300)
+lr_st = st.sampled_from([1e-4, 3e-3, 0.01, 0.1, 0.5, 1.0, 7.0])
+gamma_st = st.floats(0.01, 1.5)
+factor_st = st.floats(0.01, 1.0)
+eta_min_st = st.sampled_from([0.0, 0.0, 1e-4, 0.01, 0.05])
+
+
+def assert_matches_torch(name, steps=None, *, lr=0.1, metrics=None, **kwargs):
+    closed = lc.lr_curve(name, steps, lr=lr, metrics=metrics, **kwargs)
+    ref = lc.torch_lr_curve(name, steps, lr=lr, metrics=metrics, **kwargs)
+    assert closed.dtype == np.float64 and closed.shape == ref.shape
+    peak = max(float(np.max(np.abs(ref), initial=0.0)), lr)
+    np.testing.assert_allclose(closed, ref, rtol=1e-9, atol=1e-12 * peak, err_msg=name)
+    return closed
+
+
+# --- a strategy of valid keyword arguments for each scheduler ---------------------------------
+
+
+def _decay_by(c):
+    def fn(k):
+        return c
+
+    return fn
+
+
+def _zigzag(k):
+    return 0.9 if k % 2 else 1.05
+
+
+def _hyperbolic(k):
+    return 1.0 / (1.0 + 0.05 * k)
+
+
+def _step_table(k):
+    return [1.0, 0.5, 0.25][min(k // 20, 2)]
+
+
+lambda_st = st.sampled_from(
+    [_hyperbolic, _step_table, lc.cosine_with_warmup(5, 50), lc.inverse_sqrt(7)]
+)
+multiplicative_st = st.sampled_from([_decay_by(0.97), _decay_by(1.01), _zigzag, _hyperbolic])
+
+KWARGS = {
+    "LambdaLR": st.fixed_dictionaries({"lr_lambda": lambda_st}),
+    "MultiplicativeLR": st.fixed_dictionaries({"lr_lambda": multiplicative_st}),
+    "StepLR": st.fixed_dictionaries({"step_size": st.integers(1, 50), "gamma": gamma_st}),
+    "MultiStepLR": st.fixed_dictionaries(
+        {"milestones": st.lists(st.integers(0, 120), max_size=6), "gamma": gamma_st}
+    ),
+    "ConstantLR": st.fixed_dictionaries({"factor": factor_st, "total_iters": st.integers(1, 80)}),
+    "LinearLR": st.fixed_dictionaries(
+        {
+            "start_factor": factor_st,
+            "end_factor": st.floats(0.0, 1.0),
+            "total_iters": st.integers(1, 80),
+        }
+    ),
+    "ExponentialLR": st.fixed_dictionaries({"gamma": st.floats(0.5, 1.05)}),
+    "PolynomialLR": st.fixed_dictionaries(
+        {"total_iters": st.integers(1, 120), "power": st.floats(0.0, 5.0)}
+    ),
+    "CosineAnnealingLR": st.fixed_dictionaries(
+        {"T_max": st.integers(1, 100), "eta_min": eta_min_st}
+    ),
+    "CosineAnnealingWarmRestarts": st.fixed_dictionaries(
+        {"T_0": st.integers(1, 40), "T_mult": st.integers(1, 3), "eta_min": eta_min_st}
+    ),
+}
+COMBINABLE_KWARGS = dict(KWARGS)
+
+KWARGS["CyclicLR"] = st.fixed_dictionaries(
+    {
+        "base_lr": st.sampled_from([1e-4, 1e-3, 0.01]),
+        "max_lr": st.sampled_from([0.05, 0.1, 1.0]),
+        "step_size_up": st.integers(1, 40) | st.floats(0.5, 40.0),
+        "step_size_down": st.none() | st.integers(0, 40),
+        "mode": st.sampled_from(["triangular", "triangular2", "exp_range"]),
+        "gamma": st.floats(0.9, 1.0),
+        "cycle_momentum": st.booleans(),
+    }
+)
+KWARGS["OneCycleLR"] = st.fixed_dictionaries(
+    {
+        "max_lr": st.sampled_from([0.01, 0.1, 1.0]),
+        "pct_start": st.floats(0.05, 0.95),
+        "anneal_strategy": st.sampled_from(["cos", "linear"]),
+        "div_factor": st.sampled_from([1.0, 10.0, 25.0]),
+        "final_div_factor": st.sampled_from([1.0, 100.0, 1e4]),
+        "three_phase": st.booleans(),
+    }
+) | st.just({"max_lr": 0.1})
+KWARGS["ReduceLROnPlateau"] = st.fixed_dictionaries(
+    {
+        "mode": st.sampled_from(["min", "max"]),
+        "factor": st.floats(0.05, 0.95),
+        "patience": st.integers(0, 6),
+        "threshold": st.sampled_from([0.0, 1e-4, 0.01, 0.1]),
+        "threshold_mode": st.sampled_from(["rel", "abs"]),
+        "cooldown": st.integers(0, 5),
+        "min_lr": st.sampled_from([0.0, 1e-3, 0.02]),
+        "eps": st.sampled_from([1e-8, 1e-3]),
+    }
+)
+
+combinable_spec = st.sampled_from(sorted(COMBINABLE_KWARGS)).flatmap(
+    lambda name: st.tuples(st.just(name), COMBINABLE_KWARGS[name])
+)
+
+MODERN_KWARGS = {
+    "linear_with_warmup": st.integers(0, 50).flatmap(
+        lambda w: st.fixed_dictionaries(
+            {"warmup_steps": st.just(w), "total_steps": st.integers(max(w, 1), 300)}
+        )
+    ),
+    "cosine_with_warmup": st.integers(0, 50).flatmap(
+        lambda w: st.fixed_dictionaries(
+            {
+                "warmup_steps": st.just(w),
+                "total_steps": st.integers(max(w, 1), 300),
+                "min_factor": st.floats(0.0, 0.5),
+            }
+        )
+    ),
+    "constant_with_warmup": st.fixed_dictionaries({"warmup_steps": st.integers(0, 50)}),
+    "inverse_sqrt": st.fixed_dictionaries({"warmup_steps": st.integers(1, 50)}),
+    "linear_warmup": st.fixed_dictionaries({"warmup_steps": st.integers(1, 50)}),
+    "untuned_linear_warmup": st.fixed_dictionaries({"beta2": st.floats(0.9, 0.999)}),
+    "warmup_stable_decay": st.tuples(st.integers(0, 40), st.integers(1, 60)).flatmap(
+        lambda wd: st.fixed_dictionaries(
+            {
+                "warmup_steps": st.just(wd[0]),
+                "decay_steps": st.just(wd[1]),
+                "total_steps": st.integers(wd[0] + wd[1], 300),
+                "min_factor": st.floats(0.0, 0.5),
+                "cooldown": st.sampled_from(["linear", "1-sqrt"]),
+            }
+        )
+    ),
+}
+
+#: metric values with ties and near-ties for ReduceLROnPlateau
+metric_values = st.sampled_from([1.0, 0.9, 0.9, 0.5, 0.5, 0.49995, 0.2, 2.0])
