@@ -73,6 +73,7 @@ __all__ = [
 ]
 
 Rule = Literal["steepest", "min_div_10", "valley"]
+#: The suggestion rules, by name: what each one picks from the smoothed curve.
 SUGGESTION_RULES: dict[str, str] = {
     "steepest": "where the smoothed loss falls fastest per unit of log LR; sensitive to noise "
     "and to where the curve is cut",

@@ -15,6 +15,7 @@ from .validation import as_bool, as_choice
 
 __all__ = ["REQUIRED", "Param", "ParamKind", "ScheduleInfo"]
 
+#: How a parameter's slider moves (``"fixed"``: no slider).
 ParamKind = Literal["int", "float", "log", "choice", "bool", "fixed"]
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "ArrayLR",
     "History",
     "ScheduleSpec",
+    "SupervisedData",
     "check_data",
     "check_optimizer",
     "device",
@@ -52,6 +53,7 @@ __all__ = [
 
 T = TypeVar("T")
 OptimizerLike = Optimizer | Callable[[Iterable[nn.Parameter]], Optimizer]
+#: What ``fit``, ``train_classifier`` and ``scheduler_from_spec`` accept as a schedule.
 ScheduleSpec = (
     LRScheduler
     | tuple[str, Mapping[str, Any]]
@@ -619,21 +621,3 @@ def fit(
     bar.close()
     hist.scheduler_calls = step.calls
     return hist
-
-
-_MOVED = {
-    "OnlineHistory": "online",
-    "run_online": "online",
-    "Comparison": "harness",
-    "compare": "harness",
-    "train_classifier": "harness",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """Names that moved to :mod:`lrcourse.online` / :mod:`lrcourse.harness`, still importable."""
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_MOVED[name]}", __package__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import lrcourse as lc
+from lrcourse.training import History
 
 # --- data and models ------------------------------------------------------------------------------
 
@@ -73,9 +74,6 @@ def test_a_bad_spec_gets_make_schedulers_message_from_every_entry_point(spec, sm
         assert _message(call) == expected, name
 
 
-@pytest.mark.xfail(
-    strict=True, reason="make_scheduler validates like lr_curve once the schedules branch lands"
-)
 @pytest.mark.parametrize(
     "spec",
     [
@@ -226,7 +224,7 @@ def test_compare_with_histories_reports_divergence_as_nan(small_data):
     assert np.all(table.values("huge", "diverged") == 1.0)
     assert np.all(np.isnan(table.values("huge", "val_acc")))
     assert table.best("val_acc") == "fine"  # higher is better, and a diverged run never wins
-    assert isinstance(table.runs["fine"][0], lc.History)
+    assert isinstance(table.runs["fine"][0], History)
 
 
 @pytest.mark.parametrize(

@@ -106,11 +106,3 @@ def test_sgd_stream_stops_at_a_non_finite_loss_and_history_pads(task):
     assert h.diverged and h.diverged_at == 3
     assert h.lrs.shape == (5,) and np.isnan(h.lrs[3:]).all() and h.lrs[2] == 1e30
     assert len(h.loss) == 4
-
-
-def test_moved_names_still_import_from_training():
-    from lrcourse import training
-
-    assert training.run_online is run_online
-    with pytest.raises(AttributeError):
-        training.no_such_name  # noqa: B018

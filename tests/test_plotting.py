@@ -10,6 +10,7 @@ from feedback import argument_tests, same
 from matplotlib.colors import to_hex
 
 import lrcourse as lc
+from lrcourse import plotting
 from lrcourse.plotting import format_value
 from lrcourse.validation import ParameterError
 
@@ -51,7 +52,7 @@ def test_curves_are_lr_curve_and_labelled_by_their_kwargs():
 
 
 def test_label_shows_only_the_kwargs_given_and_callables_by_name():
-    assert lc.schedule_label("ExponentialLR", {}) == "ExponentialLR()"
+    assert plotting.schedule_label("ExponentialLR", {}) == "ExponentialLR()"
     ax = lc.plot_curves(("LambdaLR", {"lr_lambda": my_warmup}), 20)
     assert legend_texts(ax) == ["LambdaLR(lr_lambda=my_warmup)"]
     np.testing.assert_array_equal(
@@ -61,7 +62,7 @@ def test_label_shows_only_the_kwargs_given_and_callables_by_name():
 
 def test_label_of_combined_schedules_is_nested():
     subs = [("ConstantLR", {"factor": 0.5, "total_iters": 5}), ("ExponentialLR", {"gamma": 0.9})]
-    label = lc.schedule_label("ChainedScheduler", {"schedulers": subs})
+    label = plotting.schedule_label("ChainedScheduler", {"schedulers": subs})
     assert label == (
         "ChainedScheduler(schedulers=[ConstantLR(factor=0.5, total_iters=5), "
         "ExponentialLR(gamma=0.9)])"
@@ -117,7 +118,7 @@ def test_house_style_colours_and_spines_without_leaking_rcparams():
     before = dict(mpl.rcParams)
     ax = lc.plot_curves([("StepLR", {"step_size": 3}), ("StepLR", {"step_size": 5})], 10)
     colors = [to_hex(line.get_color()) for line in ax.get_lines()]
-    assert colors == [c.lower() for c in lc.HOUSE_COLORS[:2]]
+    assert colors == [c.lower() for c in plotting.HOUSE_COLORS[:2]]
     assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
     assert dict(mpl.rcParams) == before
 
@@ -197,7 +198,7 @@ def test_given_empty_axes_get_the_house_colours():
     _fig, ax = plt.subplots()
     lc.plot_curves({"a": [1.0, 2.0], "b": [2.0, 1.0]}, ax=ax)
     colors = [to_hex(line.get_color()) for line in ax.get_lines()]
-    assert colors == [c.lower() for c in lc.HOUSE_COLORS[:2]]
+    assert colors == [c.lower() for c in plotting.HOUSE_COLORS[:2]]
 
 
 # ----------------------------------------------------------------------------- arguments

@@ -14,12 +14,13 @@ from schedule_cases import (
 )
 
 import lrcourse as lc
+from lrcourse import schedules
 
 
 def test_every_registered_schedule_is_property_tested():
     tested = set(KWARGS) | set(MODERN_KWARGS) | {"SequentialLR", "ChainedScheduler"}
     assert tested == set(lc.SCHEDULES) == set(lc.schedule_names())
-    assert set(lc.TORCH_SCHEDULERS) == {
+    assert set(schedules.TORCH_SCHEDULERS) == {
         n
         for n in dir(torch.optim.lr_scheduler)
         if isinstance(getattr(torch.optim.lr_scheduler, n), type)
@@ -159,9 +160,9 @@ def test_a_spec_given_as_lists_works():
         milestones=example["milestones"],
     )
     np.testing.assert_array_equal(as_tuples, as_lists)
-    assert lc.schedule_spec(["StepLR", {"step_size": 3}]) == ("StepLR", {"step_size": 3})
+    assert schedules.schedule_spec(["StepLR", {"step_size": 3}]) == ("StepLR", {"step_size": 3})
     with pytest.raises(ValueError, match=r"schedule must be a \(name, kwargs\) pair"):
-        lc.schedule_spec(["StepLR", 3])
+        schedules.schedule_spec(["StepLR", 3])
 
 
 @pytest.mark.parametrize(
@@ -235,17 +236,17 @@ def test_what_torch_accepts_lr_curve_accepts(name, kwargs):
 
 def test_every_factor_schedule_is_registered_and_explorable():
     for name in ("linear_warmup", "untuned_linear_warmup"):
-        assert name in lc.schedule_names() and name in lc.MODERN
+        assert name in lc.schedule_names() and name in schedules.MODERN
         panel = lc.explore(name)
         assert len(panel.curve) == lc.SCHEDULES[name].default_steps
 
 
 def test_name_lists_are_derived_from_the_definitions():
     infos = lc.SCHEDULES.values()
-    assert lc.TORCH_SCHEDULERS == tuple(i.name for i in infos if i.is_torch)
-    assert set(lc.MODERN) == {i.name for i in infos if not i.is_torch}
-    assert set(lc.COMBINABLE) == {i.name for i in infos if i.combinable and i.is_torch}
-    assert "CyclicLR" not in lc.COMBINABLE and "StepLR" in lc.COMBINABLE
+    assert schedules.TORCH_SCHEDULERS == tuple(i.name for i in infos if i.is_torch)
+    assert set(schedules.MODERN) == {i.name for i in infos if not i.is_torch}
+    assert set(schedules.COMBINABLE) == {i.name for i in infos if i.combinable and i.is_torch}
+    assert "CyclicLR" not in schedules.COMBINABLE and "StepLR" in schedules.COMBINABLE
     for info in infos:
         assert info.formula and info.summary
         for p in info.arguments:

@@ -9,6 +9,7 @@ object and reading its ``__module__``; references that still do not resolve stay
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 from docutils import nodes
@@ -32,23 +33,35 @@ def _import_path(path: str) -> Any:
 
 
 def _lookup(target: str, module: str | None) -> Any:
-    """The object a reference names, searched from ``module`` up to ``lrcourse``."""
+    """The object a reference names: an absolute path, or searched from ``module`` upwards,
+    or a name kept in its module (``lrcourse.History`` is ``lrcourse.training.History``)."""
     if target.startswith("lrcourse."):
-        return _import_path(target)
-    parts = (module or "lrcourse").split(".")
-    for i in range(len(parts), 0, -1):
-        obj = _import_path(".".join([*parts[:i], target]))
-        if obj is not None:
-            return obj
-    return _import_path(f"lrcourse.{target}")
+        found = _import_path(target)
+    else:
+        parts = (module or "lrcourse").split(".")
+        paths = (".".join([*parts[:i], target]) for i in range(len(parts), 0, -1))
+        found = next((obj for obj in map(_import_path, paths) if obj is not None), None)
+    if found is None:
+        name = target.rpartition(".")[2]
+        for mod_name, mod in sorted(sys.modules.items()):
+            if mod_name.startswith("lrcourse.") and name in getattr(mod, "__all__", ()):
+                return getattr(mod, name)
+    return found
 
 
-def _real_name(obj: Any) -> str | None:
-    if isinstance(obj, type(importlib)):
-        return obj.__name__
+def _documented_name(obj: Any, domain: Any) -> str | None:
+    """Where the API page documents ``obj``: its defining module for functions and classes;
+    for data, the lrcourse module that lists it in ``__all__`` and that the page documents."""
     module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
-    if module and qualname and module.startswith("lrcourse"):
+    if isinstance(module, str) and module.startswith("lrcourse") and qualname:
         return f"{module}.{qualname}"
+    for mod_name, mod in sorted(sys.modules.items()):
+        if not mod_name.startswith("lrcourse"):
+            continue
+        for name in getattr(mod, "__all__", ()):
+            full = f"{mod_name}.{name}"
+            if getattr(mod, name, None) is obj and full in domain.objects:
+                return full
     return None
 
 
@@ -59,11 +72,12 @@ def resolve(
         return None
     target = node.get("reftarget", "")
     obj = _lookup(target, node.get("py:module"))
-    real = _real_name(obj) if obj is not None else None
+    domain = env.get_domain("py")
+    real = _documented_name(obj, domain) if obj is not None else None
     if real is None or real == target:
         return None
-    domain = env.get_domain("py")
     builder, doc = app.builder, node["refdoc"]
+    node["reftarget"] = real
     found = domain.resolve_xref(env, doc, builder, node["reftype"], real, node, contnode)
     if found is None:
         matches = domain.resolve_any_xref(env, doc, builder, real, node, contnode)

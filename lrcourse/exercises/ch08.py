@@ -198,7 +198,7 @@ def check_slanted_triangular(
     """Exercise: an ``lr_lambda`` for ``LambdaLR`` giving ULMFiT's slanted triangular LR
     (Howard and Ruder 2018) with peak ``lr``: ``lr_lambda(t)`` is the *factor*
     ``(1 + p (ratio - 1)) / ratio`` for ``t = 0 .. total`` (see
-    :func:`slanted_triangular_factor`).
+    ``slanted_triangular_factor``).
 
     Example::
 

@@ -274,7 +274,7 @@ def check_range_test_settings(
     the test stopped at divergence (it saw the loss rise), its smoothed curve lags by less
     than half a decade at the end (``lc.smoothing_lag(..., at=num_iter - 1)``), and the
     ``rule``'s suggestion lies in the band of good constant LRs measured in the chapter,
-    :data:`SGD_BAND`. ``num_iter`` is capped at 1000 (a test longer than the training
+    ``SGD_BAND``. ``num_iter`` is capped at 1000 (a test longer than the training
     it is meant to tune defeats its purpose).
 
     Example::
