@@ -65,6 +65,14 @@ def _log10_ceil(x: float) -> float:
     return float(math.ceil(math.log10(x)))
 
 
+def _log_slider(value: float, lo_exp: float, hi_exp: float, **kwargs: Any) -> widgets.Widget:
+    """A base-10 log slider from ``10**lo_exp`` to ``10**hi_exp`` in 200 steps."""
+    step, fmt = (hi_exp - lo_exp) / 200, ".3g"
+    return widgets.FloatLogSlider(
+        value=float(value), base=10, min=lo_exp, max=hi_exp, step=step, readout_format=fmt, **kwargs
+    )
+
+
 def _make_control(param: Param, value: Any) -> widgets.Widget:
     """The ipywidgets control for one registry parameter, its range widened to hold ``value``."""
     common: dict[str, Any] = {
@@ -92,15 +100,7 @@ def _make_control(param: Param, value: Any) -> widgets.Widget:
         high = float(param.high) if param.high is not None else value * 100
         lo_exp = min(math.log10(low), _log10_floor(value))
         hi_exp = max(math.log10(high), _log10_ceil(value), lo_exp + 1)
-        return widgets.FloatLogSlider(
-            value=float(value),
-            base=10,
-            min=lo_exp,
-            max=hi_exp,
-            step=(hi_exp - lo_exp) / 200,
-            readout_format=".3g",
-            **common,
-        )
+        return _log_slider(value, lo_exp, hi_exp, **common)
     # "float" (and a "log" parameter whose value is not positive)
     low = float(param.low) if param.low is not None else min(0.0, float(value))
     high = float(param.high) if param.high is not None else max(2 * abs(float(value)), 1.0)
@@ -205,13 +205,10 @@ class Explorer(widgets.VBox):
             layout=widgets.Layout(width="420px"),
         )
         lo, hi = min(-4.0, _log10_floor(lr)), max(0.0, _log10_ceil(lr))
-        self.lr_slider = widgets.FloatLogSlider(
-            value=float(lr),
-            base=10,
-            min=lo,
-            max=hi,
-            step=(hi - lo) / 200,
-            readout_format=".3g",
+        self.lr_slider = _log_slider(
+            lr,
+            lo,
+            hi,
             description="lr (initial)",
             tooltip="the optimizer's lr before the schedule (CyclicLR and OneCycleLR override it)",
             style={"description_width": "110px"},

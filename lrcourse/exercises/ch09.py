@@ -9,7 +9,7 @@ import numpy as np
 
 from ..rangetest import SUGGESTION_RULES, smoothing_lag, sweep_lrs, synthetic_range_test
 from ..validation import as_array, as_choice, as_int, as_real
-from ._common import close, report
+from ._common import close, misreading, report
 
 __all__ = [
     "check_range_test_settings",
@@ -249,9 +249,8 @@ def check_smoothing_lag(
             "upside down: the lag grows as beta approaches 1, like beta/(1-beta).",
         ),
     ]
-    for value, text in known:
-        if close(a, value, 0.03):
-            return report(False, text)
+    if hint := misreading(a, known, 0.03):
+        return report(False, hint)
     side = "high" if a > right else "low"
     return report(
         False,
