@@ -157,7 +157,7 @@ def check_decay_schedule(
         True
     """
     from ..data import teacher_student_stream
-    from ..training import run_online
+    from ..online import run_online
 
     arr = number_list("lrs", lrs)
     peak, steps = positive("peak", peak), as_int("steps", steps, low=1)
