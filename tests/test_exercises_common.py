@@ -15,6 +15,7 @@ from lrcourse.exercises._common import (
     number_list,
     report,
     whole,
+    wrong_number,
 )
 from lrcourse.validation import ParameterError
 
@@ -75,3 +76,16 @@ def test_small_helpers(capsys):
     assert close(1.0005, 1.0, 1e-3) and not close(1.01, 1.0, 1e-3)
     assert report(True, "fine.") is True and report(False, "hint.") is False
     assert capsys.readouterr().out == "Correct! fine.\nNot yet. hint.\n"
+
+
+def test_wrong_number_names_a_misreading_or_the_direction(capsys):
+    known = [(2.0, "that is twice the answer."), (1.0, "that is the answer itself.")]
+    assert wrong_number(2.0, 1.0, known, 1e-6, "recompute.") is False
+    assert "twice the answer" in capsys.readouterr().out
+    assert wrong_number(3.0, 1.0, known, 1e-6, "recompute.") is False
+    assert "3 is too high. Hint: recompute." in capsys.readouterr().out
+    wrong_number(0.5, 1.0, known, 1e-6, "x", sides=("small", "large"), fmt="g")
+    assert "0.5 is too small. Hint: x" in capsys.readouterr().out
+    # with skip_right, a known value that equals the right one is not a misreading
+    wrong_number(1.0 + 1e-9, 1.0, known, 1e-6, "x", skip_right=True)
+    assert "the answer itself" not in capsys.readouterr().out

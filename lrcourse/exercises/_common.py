@@ -28,6 +28,7 @@ __all__ = [
     "report",
     "unit",
     "whole",
+    "wrong_number",
 ]
 
 
@@ -100,6 +101,26 @@ def misreading(
         if close(answer, value, rel) and (right is None or not close(value, right, rel)):
             return hint
     return None
+
+
+def wrong_number(
+    answer: float,
+    right: float,
+    known: Iterable[tuple[float, str]],
+    rel: float,
+    hint: str,
+    *,
+    skip_right: bool = False,
+    fmt: str = ".4g",
+    sides: tuple[str, str] = ("low", "high"),
+) -> bool:
+    """Feedback on a wrong number: the hint of a recognised misreading (:func:`misreading`,
+    values near ``right`` skipped if ``skip_right``), else ``"<answer> is too <low|high>.
+    Hint: <hint>"``. Prints it and returns False."""
+    if found := misreading(answer, known, rel, right if skip_right else None):
+        return report(False, found)
+    side = sides[1] if answer > right else sides[0]
+    return report(False, f"{answer:{fmt}} is too {side}. Hint: {hint}")
 
 
 def whole(value: float) -> int | None:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..validation import as_int, as_real, fail
-from ._common import close, misreading, number, number_list, positive, report
+from ._common import close, misreading, number, number_list, positive, report, wrong_number
 
 __all__ = ["check_decay_schedule", "check_noise_floor", "check_stability_limit"]
 
@@ -130,14 +130,14 @@ def check_noise_floor(
             "but the pull back to the optimum scales like lr: their balance is linear in lr.",
         ),
     ]
-    if hint := misreading(a, known, 0.05):
-        return report(False, hint)
-    side = "high" if a > right else "low"
-    return report(
-        False,
-        f"{a:.4g} is too {side}. Hint: measure it: run lc.run_online at this LR for long "
-        "enough to plateau and average history.excess over the last quarter "
-        "(history.tail_loss() - history.optimal_loss); then find the formula that matches.",
+    return wrong_number(
+        a,
+        right,
+        known,
+        0.05,
+        "measure it: run lc.run_online at this LR for long enough to plateau and average "
+        "history.excess over the last quarter (history.tail_loss() - history.optimal_loss); "
+        "then find the formula that matches.",
     )
 
 

@@ -11,7 +11,15 @@ import numpy as np
 import torch
 
 from ..validation import as_bool, as_callable, as_int, as_int_list
-from ._common import first_mismatch, misreading, number, number_list, positive, report, unit
+from ._common import (
+    first_mismatch,
+    number,
+    number_list,
+    positive,
+    report,
+    unit,
+    wrong_number,
+)
 
 __all__ = ["check_fixed_loop", "check_total_steps", "check_wrong_loop_trace"]
 
@@ -265,11 +273,14 @@ def check_total_steps(
         ),
         (right - 1, "one too few: OneCycleLR would raise ValueError on the last batch."),
     ]
-    if hint := misreading(a, known, 1e-9, right):
-        return report(False, hint)
-    side = "large" if a > right else "small"
-    return report(
-        False,
-        f"{a:g} is too {side}. Hint: build the DataLoader and print len(loader); "
+    return wrong_number(
+        a,
+        right,
+        known,
+        1e-9,
+        "build the DataLoader and print len(loader); "
         "the scheduler is stepped once per batch of every epoch.",
+        skip_right=True,
+        fmt="g",
+        sides=("small", "large"),
     )

@@ -6,7 +6,17 @@ import math
 from typing import Any
 
 from ..validation import as_int
-from ._common import close, first_mismatch, misreading, number, number_list, positive, report, unit
+from ._common import (
+    close,
+    first_mismatch,
+    misreading,
+    number,
+    number_list,
+    positive,
+    report,
+    unit,
+    wrong_number,
+)
 
 __all__ = ["check_exponential_gamma", "check_multiplicative_lr", "check_multistep_milestones"]
 
@@ -213,12 +223,12 @@ def check_multiplicative_lr(
             f"that is the factor; the LR is the base LR {lr:g} times it.",
         ),
     ]
-    if hint := misreading(a, known, 1e-3):
-        return report(False, hint)
-    side = "high" if a > right else "low"
-    return report(
-        False,
-        f"{a:.4g} is too {side}. Hint: write out the first three steps: the LR after step 1 is "
-        f"{lr:g} * f(1), after step 2 {lr:g} * f(1) * f(2), ... Then check with "
+    return wrong_number(
+        a,
+        right,
+        known,
+        1e-3,
+        f"write out the first three steps: the LR after step 1 is {lr:g} * f(1), after step 2 "
+        f"{lr:g} * f(1) * f(2), ... Then check with "
         f"lc.lr_curve('MultiplicativeLR', {k + 1}, lr={lr:g}, lr_lambda=...).",
     )

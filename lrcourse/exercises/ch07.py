@@ -10,7 +10,7 @@ import numpy as np
 
 from ..schedules.cycles import one_cycle_values
 from ..validation import as_choice, fail
-from ._common import close, number, report
+from ._common import close, number, report, wrong_number
 
 __all__ = [
     "check_cyclic_modes",
@@ -129,15 +129,15 @@ def check_one_cycle_lr(
         (peak, "that is max_lr itself, reached only at the end of the warmup."),
         (initial, "that is the starting LR max_lr/div_factor, the value at step 0 only."),
     ]
-    for value, hint in known:
-        if math.isfinite(value) and close(a, value, 1e-3):
-            return report(False, hint)
-    side = "high" if a > right else "low"
-    return report(
-        False,
-        f"{a:.6g} is too {side}. Hint: find the phase step {s} is in (the turn is at "
-        f"pct_start*total_steps - 1), its start and end LR, and the fraction p of the phase "
-        "done; then check with lc.lr_curve('OneCycleLR', ...).",
+    return wrong_number(
+        a,
+        right,
+        [(value, hint) for value, hint in known if math.isfinite(value)],
+        1e-3,
+        f"find the phase step {s} is in (the turn is at pct_start*total_steps - 1), its start "
+        "and end LR, and the fraction p of the phase done; then check with "
+        "lc.lr_curve('OneCycleLR', ...).",
+        fmt=".6g",
     )
 
 

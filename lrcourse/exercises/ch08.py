@@ -13,7 +13,15 @@ import torch
 from torch.optim import lr_scheduler
 
 from ..validation import as_callable, as_int, as_real
-from ._common import close, evaluate, first_mismatch, misreading, number, positive, report
+from ._common import (
+    close,
+    evaluate,
+    first_mismatch,
+    number,
+    positive,
+    report,
+    wrong_number,
+)
 
 __all__ = ["check_chained_lr", "check_slanted_triangular", "check_warmup_cosine"]
 
@@ -324,11 +332,12 @@ def check_chained_lr(
             "the exponential part is right; multiply by the cosine's own value at this step.",
         ),
     ]
-    if hint := misreading(a, known, 1e-3, right):
-        return report(False, hint)
-    side = "high" if a > right else "low"
-    return report(
-        False,
-        f"{a:.4g} is too {side}. Hint: follow the LR step by step through T_max = {T_max}; "
+    return wrong_number(
+        a,
+        right,
+        known,
+        1e-3,
+        f"follow the LR step by step through T_max = {T_max}; "
         "what is it at step T_max, and what does torch's cosine do on the next step?",
+        skip_right=True,
     )

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..rangetest import SUGGESTION_RULES, smoothing_lag, sweep_lrs, synthetic_range_test
 from ..validation import as_array, as_choice, as_int, as_real
-from ._common import close, misreading, report
+from ._common import close, report, wrong_number
 
 __all__ = [
     "check_range_test_settings",
@@ -249,12 +249,12 @@ def check_smoothing_lag(
             "upside down: the lag grows as beta approaches 1, like beta/(1-beta).",
         ),
     ]
-    if hint := misreading(a, known, 0.03):
-        return report(False, hint)
-    side = "high" if a > right else "low"
-    return report(
-        False,
-        f"{a:.4g} is too {side}. Hint: an exponential moving average with factor beta looks "
+    return wrong_number(
+        a,
+        right,
+        known,
+        0.03,
+        "an exponential moving average with factor beta looks "
         "back beta/(1-beta) iterations on average; how many decades is that in this sweep?",
     )
 
