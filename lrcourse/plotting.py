@@ -196,7 +196,7 @@ def schedule_label(name: str, kwargs: Mapping[str, Any] | None = None) -> str:
     ``"StepLR(step_size=30, gamma=0.1)"``.
     """
     if not isinstance(name, str) or not name:
-        raise ValueError(f"name must be a non-empty schedule name, got {name!r}")
+        raise fail("name", "a non-empty schedule name", name)
     kwargs = dict(kwargs or {})
     order = [k for k in _param_order(name) if k in kwargs]
     order += [k for k in kwargs if k not in order]

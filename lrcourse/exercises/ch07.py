@@ -47,10 +47,11 @@ def check_one_cycle_lr(
     """
     from ..schedules import lr_curve
 
-    s = number("step", step)
-    total = number("total_steps", total_steps)
-    if not s.is_integer() or not total.is_integer() or s < 0 or total < 1:
-        raise ValueError("step must be an integer >= 0 and total_steps an integer >= 1")
+    s, total = number("step", step), number("total_steps", total_steps)
+    if not s.is_integer() or s < 0:
+        raise fail("step", "a whole number >= 0", step)
+    if not total.is_integer() or total < 1:
+        raise fail("total_steps", "a whole number >= 1", total_steps)
     s, total = int(s), int(total)
     if s > total:
         raise fail("step", f"<= total_steps ({total}): torch cannot step further", s)
@@ -166,7 +167,11 @@ def check_one_cycle_factors(
         number("final_lr", final_lr),
     )
     if not 0 < final < start < peak:
-        raise ValueError("need 0 < final_lr < start_lr < max_lr")
+        raise fail(
+            "final_lr",
+            f"in (0, start_lr) with start_lr < max_lr (got start_lr={start:g}, max_lr={peak:g})",
+            final,
+        )
     d = number("div_factor", div_factor)
     f = number("final_div_factor", final_div_factor)
     right_d, right_f = peak / start, start / final
@@ -243,8 +248,8 @@ def check_cyclic_modes(answer: Mapping[str, str]) -> bool:
     if not isinstance(answer, Mapping):
         raise fail("answer", "a dict label -> mode", got=type(answer).__name__)
     if set(answer) != set(_MYSTERY):
-        raise ValueError(
-            f"answer must have exactly the keys {sorted(_MYSTERY)}, got {list(answer)}"
+        raise fail(
+            "answer", f"a dict with exactly the keys {sorted(_MYSTERY)}", got=f"{list(answer)}"
         )
     for label, mode in answer.items():
         if not isinstance(mode, str):
