@@ -140,6 +140,9 @@ _COMBINED: tuple[ScheduleInfo, ...] = (
 )
 
 #: Every schedule of the course, by name: torch's schedulers, then lrcourse's own.
+#: (``SCHEDULES[name]`` is its :class:`~lrcourse.registry.ScheduleInfo`.)
+#:
+#: :meta hide-value:
 SCHEDULES: dict[str, ScheduleInfo] = {
     info.name: info for info in (*TORCH_DEFINITIONS, *_COMBINED, *FACTOR_SCHEDULES)
 }
@@ -148,6 +151,8 @@ COMBINABLE: tuple[str, ...] = tuple(n for n, i in SCHEDULES.items() if i.combina
 #: Every class of ``torch.optim.lr_scheduler`` the course covers.
 TORCH_SCHEDULERS: tuple[str, ...] = tuple(n for n, i in SCHEDULES.items() if i.is_torch)
 #: lrcourse's own factor schedules (use them as ``LambdaLR``'s ``lr_lambda``).
+#:
+#: :meta hide-value:
 MODERN: dict[str, Any] = {n: i.factory for n, i in SCHEDULES.items() if not i.is_torch}
 
 
