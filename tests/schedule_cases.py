@@ -97,8 +97,8 @@ KWARGS["CyclicLR"] = st.fixed_dictionaries(
     {
         "base_lr": st.sampled_from([1e-4, 1e-3, 0.01]),
         "max_lr": st.sampled_from([0.05, 0.1, 1.0]),
-        "step_size_up": st.integers(1, 40) | st.floats(0.5, 40.0),
-        "step_size_down": st.none() | st.integers(0, 40),
+        "step_size_up": nonzero_st(40) | st.floats(0.5, 40.0),
+        "step_size_down": st.none() | st.integers(-40, 40),  # the sum must not be 0
         "mode": st.sampled_from(["triangular", "triangular2", "exp_range"]),
         "gamma": st.floats(0.9, 1.0),
         "cycle_momentum": st.booleans(),

@@ -59,7 +59,6 @@ BAD = [
     ("OneCycleLR", {"max_lr": 0.1, "total_steps": 10, "pct_start": 0.1}, {}, "pct_start"),
     ("ConstantLR", {"factor": 0.0}, {}, "factor"),
     ("PolynomialLR", {"power": -1.0}, {}, "power"),
-    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 0}, {}, "step_size_up"),
     ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "mode": "sine"}, {}, "mode"),
     ("ReduceLROnPlateau", {"mode": "up"}, {"metrics": [1.0]}, "mode"),
     ("ReduceLROnPlateau", {}, {}, "metrics"),
@@ -105,6 +104,7 @@ def test_bad_input_is_a_value_error_naming_the_parameter(name, kwargs, call, wor
 # lr_curve and make_scheduler where torch raises or crashes or the LR would turn negative.
 PLATEAU_METRICS = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
 FLAT = [1.0, 1.0, 1.0, 1.0, 0.99, 1.0, 1.0, 1.0]
+CYCLIC = {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2, "mode": "triangular2"}
 # (name, kwargs, lr, metrics, outcome, text): outcome "ok" (text: the warning, or None),
 # "crash" (torch raises; text: lr_curve's message) or "negative" (torch trains with a negative
 # LR; text: lr_curve's message)
@@ -127,6 +127,10 @@ TORCH_DECIDES = [
     ("PolynomialLR", {"total_iters": -3, "power": 2.0}, 0.1, None, "ok", "total_iters=-3"),
     ("PolynomialLR", {"total_iters": 0}, 0.1, None, "ok", "total_iters=0"),
     ("MultiStepLR", {"milestones": [3, -1]}, 0.1, None, "ok", "negative milestones [-1]"),
+    ("CyclicLR", {**CYCLIC, "step_size_up": -2}, 0.1, None, "ok", "step_size_up=-2"),
+    ("CyclicLR", {**CYCLIC, "step_size_down": -1}, 0.1, None, "ok", "step_size_down=-1"),
+    ("CyclicLR", {**CYCLIC, "step_size_up": 0}, 0.1, None, "crash", "step_size_up must be"),
+    ("CyclicLR", {**CYCLIC, "step_size_down": -2}, 0.1, None, "crash", "other than -step_size_up"),
     ("ReduceLROnPlateau", {"patience": -1}, 0.1, PLATEAU_METRICS, "ok", "patience=-1"),
     (
         "ReduceLROnPlateau",

@@ -314,9 +314,32 @@ def _cyclic_lr(k, base, **kw):
 _CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
 
 
+def _nonzero_real(name: str, value: Any) -> float:
+    """A finite number other than 0 (CyclicLR divides by step_size_up at step 0)."""
+    value = as_real(name, value)
+    if value == 0:
+        raise fail(name, "a non-zero number (torch divides by it)", value)
+    return value
+
+
 def _cyclic_check(kw):
     if kw["scale_fn"] is None:
         as_choice("mode", kw["mode"], _CYCLIC_MODES)
+    up, down = kw["step_size_up"], kw["step_size_down"]
+    down = up if down is None else down
+    if up + down == 0:
+        raise fail(
+            "step_size_down",
+            f"other than -step_size_up = {-up} (torch divides by their sum)",
+            kw["step_size_down"],
+        )
+    if up < 0 or down < 0:
+        _warn(
+            f"CyclicLR(step_size_up={up}, step_size_down={down}): torch accepts negative "
+            f"step sizes and cycles over their sum, {up + down} steps, rising for the fraction "
+            f"{up / (up + down):g} of each (a negative sum counts the cycles down, so "
+            "triangular2's amplitude grows)"
+        )
     if kw["cycle_momentum"]:
         warn_momentum("CyclicLR", kw["base_momentum"], kw["max_momentum"])
 
@@ -555,7 +578,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         (
             _required("base_lr", 0.001, "log", 1e-4, 1e-1, "bottom of the cycle", _nonneg),
             _required("max_lr", 0.1, "log", 1e-3, 1.0, "top of the cycle", _nonneg),
-            _param("step_size_up", 2000, "int", 1, 200, "steps from bottom to top", _positive),
+            _param("step_size_up", 2000, "int", 1, 200, "steps from bottom to top", _nonzero_real),
             Param("mode", "triangular", "choice", choices=_CYCLIC_MODES, check=_any),
             _param("gamma", 1.0, "float", 0.9, 1.0, "exp_range decay per step", _positive),
             _param("cycle_momentum", True, "bool"),
@@ -563,7 +586,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
             _param("max_momentum", 0.9, "float", 0.5, 0.99, check=_MOMENTUM_CHECK),
         ),
         extra=(
-            _param("step_size_down", None, check=_optional(_nonneg)),
+            _param("step_size_down", None, check=_optional(_real)),
             _param("scale_fn", None, check=_optional(_fn)),
             Param(
                 "scale_mode", "cycle", "fixed", choices=("cycle", "iterations"), check=_scale_mode
