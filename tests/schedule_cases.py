@@ -74,7 +74,10 @@ KWARGS = {
     "MultiStepLR": st.fixed_dictionaries(
         {"milestones": st.lists(st.integers(-5, 120), max_size=6), "gamma": gamma_st}
     ),
-    "ConstantLR": st.fixed_dictionaries({"factor": factor_st, "total_iters": st.integers(-3, 80)}),
+    "ConstantLR": st.fixed_dictionaries({"factor": factor_st, "total_iters": st.integers(1, 80)})
+    | st.fixed_dictionaries(  # never undone: factor 0 allowed
+        {"factor": st.floats(0.0, 1.0), "total_iters": st.integers(-3, 0)}
+    ),
     "LinearLR": st.fixed_dictionaries(
         {
             "start_factor": factor_st,

@@ -122,6 +122,8 @@ TORCH_DECIDES = [
     ("CosineAnnealingWarmRestarts", {"T_0": 3, "T_mult": 0}, 0.1, None, "crash", "T_mult must be"),
     ("ConstantLR", {"total_iters": -2}, 0.1, None, "ok", "total_iters=-2"),
     ("ConstantLR", {"factor": 1.5}, 0.1, None, "crash", "factor must be"),
+    ("ConstantLR", {"factor": 0.0, "total_iters": 0}, 0.1, None, "ok", "total_iters=0"),
+    ("ConstantLR", {"factor": 0.0, "total_iters": 3}, 0.1, None, "crash", "when total_iters > 0"),
     ("LinearLR", {"start_factor": 0.5, "total_iters": -2}, 0.1, None, "ok", "total_iters=-2"),
     ("LinearLR", {"start_factor": 0.0}, 0.1, None, "crash", "start_factor must be"),
     ("PolynomialLR", {"total_iters": -3, "power": 2.0}, 0.1, None, "ok", "total_iters=-3"),

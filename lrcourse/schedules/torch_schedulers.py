@@ -199,6 +199,8 @@ def _constant_lr(k, base, *, factor, total_iters):
 
 
 def _constant_update(j, base, kw):
+    if kw["total_iters"] <= 0:  # never undone (factor may be 0 then)
+        return scale(_ones(j))
     return scale(np.where(j == kw["total_iters"], 1.0 / kw["factor"], 1.0))
 
 
@@ -207,6 +209,12 @@ def _constant_restart(base, kw):  # torch's closed form: the factor only while 0
 
 
 def _constant_check(kw):
+    if kw["factor"] == 0 and kw["total_iters"] > 0:
+        raise fail(
+            "factor",
+            f"in (0, 1] when total_iters > 0 (torch divides by it at step {kw['total_iters']})",
+            kw["factor"],
+        )
     if kw["total_iters"] <= 0:
         _warn(
             f"ConstantLR(total_iters={kw['total_iters']}): torch applies factor at step 0 and "
@@ -496,7 +504,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Hold the LR at factor times base for total_iters steps, then at base.",
         r"\eta_k = \eta_0 \cdot (\text{factor if } k < T \text{ else } 1)",
         (
-            _param("factor", 1.0 / 3, "float", 0.05, 1.0, "multiplier at first", _fraction),
+            _param("factor", 1.0 / 3, "float", 0.05, 1.0, "multiplier at first", _unit),
             _param("total_iters", 5, "int", 1, 100, "steps at the lower LR", _int),
         ),
         example={"total_iters": 20},
