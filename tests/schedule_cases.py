@@ -103,7 +103,7 @@ KWARGS["CyclicLR"] = st.fixed_dictionaries(
         "step_size_up": nonzero_st(40) | st.floats(0.5, 40.0),
         "step_size_down": st.none() | st.integers(-40, 40),  # the sum must not be 0
         "mode": st.sampled_from(["triangular", "triangular2", "exp_range"]),
-        "gamma": st.floats(0.9, 1.0),
+        "gamma": st.floats(0.9, 1.0) | st.just(0.0),
         "cycle_momentum": st.booleans(),
     }
 )

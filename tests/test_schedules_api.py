@@ -132,6 +132,16 @@ TORCH_DECIDES = [
     ("CyclicLR", {**CYCLIC, "step_size_up": -2}, 0.1, None, "ok", "step_size_up=-2"),
     ("CyclicLR", {**CYCLIC, "step_size_down": -1}, 0.1, None, "ok", "step_size_down=-1"),
     ("CyclicLR", {**CYCLIC, "step_size_up": 0}, 0.1, None, "crash", "step_size_up must be"),
+    ("CyclicLR", {**CYCLIC, "mode": "exp_range", "gamma": 0.0}, 0.1, None, "ok", None),
+    ("CyclicLR", {**CYCLIC, "gamma": -0.5}, 0.1, None, "ok", None),  # triangular2 ignores it
+    (
+        "CyclicLR",
+        {**CYCLIC, "mode": "exp_range", "gamma": -0.9},
+        0.1,
+        None,
+        "negative",
+        "gamma must be >= 0 in mode 'exp_range'",
+    ),
     ("CyclicLR", {**CYCLIC, "step_size_down": -2}, 0.1, None, "crash", "other than -step_size_up"),
     ("ReduceLROnPlateau", {"patience": -1}, 0.1, PLATEAU_METRICS, "ok", "patience=-1"),
     (

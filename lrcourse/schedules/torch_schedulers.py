@@ -333,6 +333,12 @@ def _nonzero_real(name: str, value: Any) -> float:
 def _cyclic_check(kw):
     if kw["scale_fn"] is None:
         as_choice("mode", kw["mode"], _CYCLIC_MODES)
+        if kw["mode"] == "exp_range" and kw["gamma"] < 0:  # other modes ignore gamma
+            raise fail(
+                "gamma",
+                ">= 0 in mode 'exp_range' (gamma**k alternates in sign: the LR turns negative)",
+                kw["gamma"],
+            )
     up, down = kw["step_size_up"], kw["step_size_down"]
     down = up if down is None else down
     if up + down == 0:
@@ -588,7 +594,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
             _required("max_lr", 0.1, "log", 1e-3, 1.0, "top of the cycle", _nonneg),
             _param("step_size_up", 2000, "int", 1, 200, "steps from bottom to top", _nonzero_real),
             Param("mode", "triangular", "choice", choices=_CYCLIC_MODES, check=_any),
-            _param("gamma", 1.0, "float", 0.9, 1.0, "exp_range decay per step", _positive),
+            _param("gamma", 1.0, "float", 0.9, 1.0, "exp_range decay per step", _real),
             _param("cycle_momentum", True, "bool"),
             _param("base_momentum", 0.8, "float", 0.5, 0.99, check=_MOMENTUM_CHECK),
             _param("max_momentum", 0.9, "float", 0.5, 0.99, check=_MOMENTUM_CHECK),
