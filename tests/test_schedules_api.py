@@ -343,3 +343,17 @@ def test_name_lists_are_derived_from_the_definitions():
         for p in info.arguments:
             if not p.required:
                 assert p.signature_default == info.signature_defaults()[p.name]
+
+
+def test_a_surprise_is_warned_once_at_the_callers_line():
+    spec = ("StepLR", {"step_size": -2})
+    for build in (
+        lambda: lc.lr_curve(spec[0], 5, **spec[1]),
+        lambda: lc.make_scheduler(spec[0], lc.make_optimizer(), **spec[1]),
+        lambda: lc.lr_curve("SequentialLR", 5, schedulers=[spec], milestones=[]),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            build()
+        assert len(caught) == 1 and "step_size=-2" in str(caught[0].message)
+        assert caught[0].filename == __file__
