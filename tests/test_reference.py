@@ -36,12 +36,12 @@ BAD_SPECS = [
     (
         "StepLR",
         {"step_size": 0},
-        "step_size must be a non-zero integer (torch divides by it), got 0",
+        "step_size must be non-zero (torch divides by it), got 0",
     ),
     (
         "CosineAnnealingLR",
         {"T_max": 0},
-        "T_max must be a non-zero integer (torch divides by it), got 0",
+        "T_max must be non-zero (torch divides by it), got 0",
     ),
     ("StepLR", {"step_size": 2, "gama": 0.5}, "StepLR takes no parameter 'gama'"),
     ("StepLr", {"step_size": 2}, "did you mean 'StepLR'"),
@@ -51,7 +51,7 @@ BAD_SPECS = [
     (
         "SequentialLR",
         {"schedulers": [("StepLR", {"step_size": 0})], "milestones": []},
-        "step_size must be a non-zero integer (torch divides by it), got 0",
+        "step_size must be non-zero (torch divides by it), got 0",
     ),
     ("linear_with_warmup", {"warmup_steps": 10, "total_steps": 5}, "total_steps must be >= "),
 ]

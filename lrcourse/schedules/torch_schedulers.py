@@ -77,12 +77,16 @@ def _optional(check):
     return optional
 
 
-def _nonzero_int(name: str, value: Any) -> int:
-    """An integer other than 0 (torch divides by it; a negative one it accepts)."""
-    value = as_int(name, value)
-    if value == 0:
-        raise fail(name, "a non-zero integer (torch divides by it)", value)
-    return value
+def _nonzero(check):
+    """``check``, then refuse 0: torch divides by it (a negative value it accepts)."""
+
+    def nonzero(name: str, value: Any) -> Any:
+        value = check(name, value)
+        if value == 0:
+            raise fail(name, "non-zero (torch divides by it)", value)
+        return value
+
+    return nonzero
 
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -322,14 +326,6 @@ def _cyclic_lr(k, base, **kw):
 _CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
 
 
-def _nonzero_real(name: str, value: Any) -> float:
-    """A finite number other than 0 (CyclicLR divides by step_size_up at step 0)."""
-    value = as_real(name, value)
-    if value == 0:
-        raise fail(name, "a non-zero number (torch divides by it)", value)
-    return value
-
-
 def _cyclic_check(kw):
     if kw["scale_fn"] is None:
         as_choice("mode", kw["mode"], _CYCLIC_MODES)
@@ -485,7 +481,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Multiply the LR by gamma every step_size steps.",
         r"\eta_k = \eta_0 \gamma^{\lfloor k/s \rfloor}",
         (
-            _required("step_size", 30, "int", 1, 100, "steps between drops", _nonzero_int),
+            _required("step_size", 30, "int", 1, 100, "steps between drops", _nonzero(as_int)),
             _GAMMA_STEP,
         ),
         closed_form=_step_lr,
@@ -563,7 +559,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Half a cosine from the base LR down to eta_min over T_max steps.",
         r"\eta_k = \eta_{min} + (\eta_0 - \eta_{min}) \tfrac12 (1 + \cos(\pi k/T_{max}))",
         (
-            _required("T_max", 100, "int", 1, 500, "steps of the half cosine", _nonzero_int),
+            _required("T_max", 100, "int", 1, 500, "steps of the half cosine", _nonzero(as_int)),
             _ETA_MIN,
         ),
         closed_form=_cosine_lr,
@@ -592,7 +588,9 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         (
             _required("base_lr", 0.001, "log", 1e-4, 1e-1, "bottom of the cycle", _nonneg),
             _required("max_lr", 0.1, "log", 1e-3, 1.0, "top of the cycle", _nonneg),
-            _param("step_size_up", 2000, "int", 1, 200, "steps from bottom to top", _nonzero_real),
+            _param(
+                "step_size_up", 2000, "int", 1, 200, "steps from bottom to top", _nonzero(as_real)
+            ),
             Param("mode", "triangular", "choice", choices=_CYCLIC_MODES, check=_any),
             _param("gamma", 1.0, "float", 0.9, 1.0, "exp_range decay per step", _real),
             _param("cycle_momentum", True, "bool"),
