@@ -230,7 +230,7 @@ def plateau_events(
         'epoch 2: 0.95 >= bar 0.8999 (best 0.9 x (1 - 0.0001)): bad epoch 1 of patience 2'
     """
     values = as_array("metrics", metrics, finite=False)
-    base = as_real("lr", lr, low=0.0, low_open=True)
+    base = as_real("lr", lr, low=0.0)  # as lr_curve: torch accepts lr=0
     s = _settings(
         {
             "mode": mode,

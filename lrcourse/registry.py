@@ -82,8 +82,10 @@ class ScheduleInfo:
     (``kwargs`` complete and validated); ``update_map(j, base, kw)`` the recursive update
     torch applies at local epoch ``j >= 1`` as an affine map ``lr -> a lr + b`` (only the
     schedulers SequentialLR and ChainedScheduler can compose); ``initial_map`` what
-    construction does; ``consistency(kwargs)`` checks across parameters (and warns where torch
-    silently surprises). ``formula`` is LaTeX; the explorer's header shows it.
+    construction does; ``restart_map`` what SequentialLR's restart at a milestone does (torch's
+    ``_get_closed_form_lr`` at epoch 0) where that is not the closed form at step 0;
+    ``consistency(kwargs)`` checks across parameters (and warns where torch silently
+    surprises). ``formula`` is LaTeX; the explorer's header shows it.
     """
 
     name: str
@@ -99,6 +101,7 @@ class ScheduleInfo:
     closed_form: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     update_map: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     initial_map: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+    restart_map: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     consistency: Callable[[dict[str, Any]], None] | None = field(
         default=None, compare=False, repr=False
     )

@@ -19,10 +19,16 @@ import lrcourse as lc
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 steps_st = st.integers(0, 300)
-lr_st = st.sampled_from([1e-4, 3e-3, 0.01, 0.1, 0.5, 1.0, 7.0])
+lr_st = st.sampled_from([0.0, 1e-4, 3e-3, 0.01, 0.1, 0.5, 1.0, 7.0])  # torch accepts lr=0
 gamma_st = st.floats(0.01, 1.5)
 factor_st = st.floats(0.01, 1.0)
 eta_min_st = st.sampled_from([0.0, 0.0, 1e-4, 0.01, 0.05])
+
+
+def nonzero_st(n: int):
+    """An integer length in [-n, n] other than 0 (torch takes a negative one as its absolute
+    value, with a warning here; 0 it divides by)."""
+    return st.integers(-n, -1) | st.integers(1, n)
 
 
 def assert_matches_torch(name, steps=None, *, lr=0.1, metrics=None, **kwargs):
@@ -64,25 +70,26 @@ multiplicative_st = st.sampled_from([_decay_by(0.97), _decay_by(1.01), _zigzag, 
 KWARGS = {
     "LambdaLR": st.fixed_dictionaries({"lr_lambda": lambda_st}),
     "MultiplicativeLR": st.fixed_dictionaries({"lr_lambda": multiplicative_st}),
-    "StepLR": st.fixed_dictionaries({"step_size": st.integers(1, 50), "gamma": gamma_st}),
+    "StepLR": st.fixed_dictionaries({"step_size": nonzero_st(50), "gamma": gamma_st}),
     "MultiStepLR": st.fixed_dictionaries(
-        {"milestones": st.lists(st.integers(0, 120), max_size=6), "gamma": gamma_st}
+        {"milestones": st.lists(st.integers(-5, 120), max_size=6), "gamma": gamma_st}
     ),
-    "ConstantLR": st.fixed_dictionaries({"factor": factor_st, "total_iters": st.integers(1, 80)}),
+    "ConstantLR": st.fixed_dictionaries({"factor": factor_st, "total_iters": st.integers(1, 80)})
+    | st.fixed_dictionaries(  # never undone: factor 0 allowed
+        {"factor": st.floats(0.0, 1.0), "total_iters": st.integers(-3, 0)}
+    ),
     "LinearLR": st.fixed_dictionaries(
         {
             "start_factor": factor_st,
             "end_factor": st.floats(0.0, 1.0),
-            "total_iters": st.integers(1, 80),
+            "total_iters": st.integers(-3, 80),
         }
     ),
     "ExponentialLR": st.fixed_dictionaries({"gamma": st.floats(0.5, 1.05)}),
     "PolynomialLR": st.fixed_dictionaries(
-        {"total_iters": st.integers(1, 120), "power": st.floats(0.0, 5.0)}
+        {"total_iters": st.integers(-3, 120), "power": st.floats(0.0, 5.0)}
     ),
-    "CosineAnnealingLR": st.fixed_dictionaries(
-        {"T_max": st.integers(1, 100), "eta_min": eta_min_st}
-    ),
+    "CosineAnnealingLR": st.fixed_dictionaries({"T_max": nonzero_st(100), "eta_min": eta_min_st}),
     "CosineAnnealingWarmRestarts": st.fixed_dictionaries(
         {"T_0": st.integers(1, 40), "T_mult": st.integers(1, 3), "eta_min": eta_min_st}
     ),
@@ -93,10 +100,10 @@ KWARGS["CyclicLR"] = st.fixed_dictionaries(
     {
         "base_lr": st.sampled_from([1e-4, 1e-3, 0.01]),
         "max_lr": st.sampled_from([0.05, 0.1, 1.0]),
-        "step_size_up": st.integers(1, 40) | st.floats(0.5, 40.0),
-        "step_size_down": st.none() | st.integers(0, 40),
+        "step_size_up": nonzero_st(40) | st.floats(0.5, 40.0),
+        "step_size_down": st.none() | st.integers(-40, 40),  # the sum must not be 0
         "mode": st.sampled_from(["triangular", "triangular2", "exp_range"]),
-        "gamma": st.floats(0.9, 1.0),
+        "gamma": st.floats(0.9, 1.0) | st.just(0.0),
         "cycle_momentum": st.booleans(),
     }
 )
@@ -114,12 +121,12 @@ KWARGS["ReduceLROnPlateau"] = st.fixed_dictionaries(
     {
         "mode": st.sampled_from(["min", "max"]),
         "factor": st.floats(0.05, 0.95),
-        "patience": st.integers(0, 6),
-        "threshold": st.sampled_from([0.0, 1e-4, 0.01, 0.1]),
+        "patience": st.integers(-2, 6),  # torch accepts negative values of these four
+        "threshold": st.sampled_from([-0.01, 0.0, 1e-4, 0.01, 0.1]),
         "threshold_mode": st.sampled_from(["rel", "abs"]),
-        "cooldown": st.integers(0, 5),
-        "min_lr": st.sampled_from([0.0, 1e-3, 0.02]),
-        "eps": st.sampled_from([1e-8, 1e-3]),
+        "cooldown": st.integers(-2, 5),
+        "min_lr": st.sampled_from([-0.01, 0.0, 1e-3, 0.02]),
+        "eps": st.sampled_from([-1e-3, 1e-8, 1e-3]),
     }
 )
 

@@ -151,16 +151,11 @@ def test_accepts_tensors_and_arrays_and_prints_a_table():
         ({"metrics": []}, "metrics"),
         ({"metrics": [[1.0, 2.0]]}, "metrics"),
         ({"metrics": "abc"}, "metrics"),
-        ({"metrics": [1.0], "lr": 0.0}, "lr"),
+        ({"metrics": [1.0], "lr": -0.1}, "lr"),
         ({"metrics": [1.0], "factor": 1.0}, "factor"),
-        ({"metrics": [1.0], "factor": -0.5}, "factor"),
-        ({"metrics": [1.0], "patience": -1}, "patience"),
         ({"metrics": [1.0], "patience": 1.5}, "patience"),
         ({"metrics": [1.0], "mode": "up"}, "mode"),
         ({"metrics": [1.0], "threshold_mode": "relative"}, "threshold_mode"),
-        ({"metrics": [1.0], "threshold": -0.1}, "threshold"),
-        ({"metrics": [1.0], "cooldown": -2}, "cooldown"),
-        ({"metrics": [1.0], "min_lr": -1.0}, "min_lr"),
         ({"metrics": [1.0], "eps": float("nan")}, "eps"),
     ],
 )
@@ -169,6 +164,25 @@ def test_bad_input_names_the_parameter(kwargs, word):
     metrics = kwargs.pop("metrics")
     with pytest.raises(ValueError, match=word):
         lc.plateau_events(metrics, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"patience": -1},
+        {"patience": 1, "cooldown": -2},
+        {"patience": 1, "threshold": -0.1},
+        {"patience": 1, "min_lr": -1.0},
+        {"patience": 1, "eps": -1.0},
+        {"patience": 1, "factor": -0.5},
+    ],
+)
+def test_what_torch_accepts_is_narrated_with_the_same_warning(kwargs):
+    metrics = [1.0, 0.9, 1.2, 1.3, 0.95, 1.4, 1.5]
+    with pytest.warns(UserWarning, match=next(iter(kwargs.keys() - {"patience"}), "patience")):
+        trace = lc.plateau_events(metrics, **kwargs)
+    torch_lrs = lc.torch_lr_curve("ReduceLROnPlateau", lr=0.1, metrics=metrics, **kwargs)
+    assert trace.lrs.tolist() == torch_lrs.tolist() and len(trace.cuts) > 0
 
 
 def test_explain_checks_its_index():

@@ -33,8 +33,16 @@ def test_torch_lr_curve_is_the_plain_training_loop_trace():
 
 BAD_SPECS = [
     ("ExponentialLR", {"gamma": -1.0}, "gamma must be a finite number >= 0, got -1.0"),
-    ("StepLR", {"step_size": 0}, "step_size must be an integer >= 1, got 0"),
-    ("CosineAnnealingLR", {"T_max": 0}, "T_max must be an integer >= 1, got 0"),
+    (
+        "StepLR",
+        {"step_size": 0},
+        "step_size must be non-zero (torch divides by it), got 0",
+    ),
+    (
+        "CosineAnnealingLR",
+        {"T_max": 0},
+        "T_max must be non-zero (torch divides by it), got 0",
+    ),
     ("StepLR", {"step_size": 2, "gama": 0.5}, "StepLR takes no parameter 'gama'"),
     ("StepLr", {"step_size": 2}, "did you mean 'StepLR'"),
     ("CosineAnnealingLR", {}, "T_max must be given"),
@@ -43,7 +51,7 @@ BAD_SPECS = [
     (
         "SequentialLR",
         {"schedulers": [("StepLR", {"step_size": 0})], "milestones": []},
-        "step_size must be an integer >= 1, got 0",
+        "step_size must be non-zero (torch divides by it), got 0",
     ),
     ("linear_with_warmup", {"warmup_steps": 10, "total_steps": 5}, "total_steps must be >= "),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -44,18 +45,11 @@ def test_registry_defaults_give_a_valid_curve_equal_to_torch(name):
 
 BAD = [
     ("StepLR", {"step_size": 10}, {"steps": -1}, "steps"),
-    ("StepLR", {"step_size": 10}, {"lr": 0.0}, "lr"),
     ("StepLR", {"step_size": 10}, {"lr": -1.0}, "lr"),
     ("StepLR", {"step_size": 10}, {"lr": float("nan")}, "lr"),
-    ("StepLR", {"step_size": 0}, {}, "step_size"),
-    ("StepLR", {"step_size": -3}, {}, "step_size"),
     ("StepLR", {"step_size": 10, "gamma": -0.1}, {}, "gamma"),
     ("StepLR", {"step_size": 10, "gamma": float("nan")}, {}, "gamma"),
     ("ExponentialLR", {"gamma": -0.5}, {}, "gamma"),
-    ("CosineAnnealingLR", {"T_max": 0}, {}, "T_max"),
-    ("CosineAnnealingLR", {"T_max": -5}, {}, "T_max"),
-    ("CosineAnnealingWarmRestarts", {"T_0": 0}, {}, "T_0"),
-    ("CosineAnnealingWarmRestarts", {"T_0": 10, "T_mult": 0}, {}, "T_mult"),
     ("OneCycleLR", {"max_lr": 0.1, "total_steps": 100, "pct_start": -0.1}, {}, "pct_start"),
     ("OneCycleLR", {"max_lr": 0.1, "total_steps": 100, "pct_start": 1.0}, {}, "pct_start"),
     ("OneCycleLR", {"max_lr": 0.1, "total_steps": 100, "pct_start": 1.5}, {}, "pct_start"),
@@ -63,13 +57,9 @@ BAD = [
     ("OneCycleLR", {"max_lr": 0.1, "total_steps": -10}, {}, "total_steps"),
     ("OneCycleLR", {"max_lr": 0.1}, {}, "total_steps"),
     ("OneCycleLR", {"max_lr": 0.1, "total_steps": 10, "pct_start": 0.1}, {}, "pct_start"),
-    ("MultiStepLR", {"milestones": [3, -1]}, {}, "milestones"),
     ("ConstantLR", {"factor": 0.0}, {}, "factor"),
-    ("LinearLR", {"total_iters": -1}, {}, "total_iters"),
     ("PolynomialLR", {"power": -1.0}, {}, "power"),
-    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 0}, {}, "step_size_up"),
     ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "mode": "sine"}, {}, "mode"),
-    ("ReduceLROnPlateau", {"factor": 1.0}, {"metrics": [1.0, 2.0]}, "factor"),
     ("ReduceLROnPlateau", {"mode": "up"}, {"metrics": [1.0]}, "mode"),
     ("ReduceLROnPlateau", {}, {}, "metrics"),
     ("ReduceLROnPlateau", {}, {"metrics": [1.0], "steps": 5}, "metrics"),
@@ -107,6 +97,107 @@ def test_bad_input_is_a_value_error_naming_the_parameter(name, kwargs, call, wor
     steps = call.pop("steps", None if "metrics" in call else 50)
     with pytest.raises(ValueError, match=word):
         lc.lr_curve(name, steps, **call, **kwargs)
+
+
+# What torch does with a value decides: accepted (lr_curve reproduces torch's curve, with a
+# warning naming the parameter where torch silently surprises), or refused with one message by
+# lr_curve and make_scheduler where torch raises or crashes or the LR would turn negative.
+PLATEAU_METRICS = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+FLAT = [1.0, 1.0, 1.0, 1.0, 0.99, 1.0, 1.0, 1.0]
+CYCLIC = {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2, "mode": "triangular2"}
+# (name, kwargs, lr, metrics, outcome, text): outcome "ok" (text: the warning, or None),
+# "crash" (torch raises; text: lr_curve's message) or "negative" (torch trains with a negative
+# LR; text: lr_curve's message)
+TORCH_DECIDES = [
+    ("StepLR", {"step_size": -3, "gamma": 0.5}, 0.1, None, "ok", "negative step_size"),
+    ("StepLR", {"step_size": 2, "gamma": 0.5}, 0.0, None, "ok", None),
+    ("StepLR", {"step_size": 0}, 0.1, None, "crash", "step_size must be non-zero"),
+    ("StepLR", {"step_size": 2, "gamma": -0.5}, 0.1, None, "negative", "gamma must be"),
+    ("ExponentialLR", {"gamma": -0.5}, 0.1, None, "negative", "gamma must be"),
+    ("CosineAnnealingLR", {"T_max": -5}, 0.1, None, "ok", "T_max=-5"),
+    ("CosineAnnealingLR", {"T_max": -1, "eta_min": 0.01}, 0.1, None, "ok", "T_max=-1"),
+    ("CosineAnnealingLR", {"T_max": 4, "eta_min": 0.01}, 0.0, None, "ok", None),
+    ("CosineAnnealingLR", {"T_max": 0}, 0.1, None, "crash", "T_max must be non-zero"),
+    ("CosineAnnealingWarmRestarts", {"T_0": -3}, 0.1, None, "crash", "T_0 must be an integer >= 1"),
+    ("CosineAnnealingWarmRestarts", {"T_0": 3, "T_mult": 0}, 0.1, None, "crash", "T_mult must be"),
+    ("ConstantLR", {"total_iters": -2}, 0.1, None, "ok", "total_iters=-2"),
+    ("ConstantLR", {"factor": 1.5}, 0.1, None, "crash", "factor must be"),
+    ("ConstantLR", {"factor": 0.0, "total_iters": 0}, 0.1, None, "ok", "total_iters=0"),
+    ("ConstantLR", {"factor": 0.0, "total_iters": 3}, 0.1, None, "crash", "when total_iters > 0"),
+    ("LinearLR", {"start_factor": 0.5, "total_iters": -2}, 0.1, None, "ok", "total_iters=-2"),
+    ("LinearLR", {"start_factor": 0.0}, 0.1, None, "crash", "start_factor must be"),
+    ("PolynomialLR", {"total_iters": -3, "power": 2.0}, 0.1, None, "ok", "total_iters=-3"),
+    ("PolynomialLR", {"total_iters": 0}, 0.1, None, "ok", "total_iters=0"),
+    ("MultiStepLR", {"milestones": [3, -1]}, 0.1, None, "ok", "negative milestones [-1]"),
+    ("CyclicLR", {**CYCLIC, "step_size_up": -2}, 0.1, None, "ok", "step_size_up=-2"),
+    ("CyclicLR", {**CYCLIC, "step_size_down": -1}, 0.1, None, "ok", "step_size_down=-1"),
+    ("CyclicLR", {**CYCLIC, "step_size_up": 0}, 0.1, None, "crash", "step_size_up must be"),
+    ("CyclicLR", {**CYCLIC, "mode": "exp_range", "gamma": 0.0}, 0.1, None, "ok", None),
+    ("CyclicLR", {**CYCLIC, "gamma": -0.5}, 0.1, None, "ok", None),  # triangular2 ignores it
+    (
+        "CyclicLR",
+        {**CYCLIC, "mode": "exp_range", "gamma": -0.9},
+        0.1,
+        None,
+        "negative",
+        "gamma must be >= 0 in mode 'exp_range'",
+    ),
+    ("CyclicLR", {**CYCLIC, "step_size_down": -2}, 0.1, None, "crash", "other than -step_size_up"),
+    ("ReduceLROnPlateau", {"patience": -1}, 0.1, PLATEAU_METRICS, "ok", "patience=-1"),
+    (
+        "ReduceLROnPlateau",
+        {"patience": 1, "cooldown": -2},
+        0.1,
+        PLATEAU_METRICS,
+        "ok",
+        "cooldown=-2",
+    ),
+    ("ReduceLROnPlateau", {"patience": 1, "threshold": -0.1}, 0.1, FLAT, "ok", "threshold=-0.1"),
+    ("ReduceLROnPlateau", {"patience": 1, "min_lr": -0.1}, 0.1, PLATEAU_METRICS, "ok", "min_lr"),
+    ("ReduceLROnPlateau", {"patience": 1, "eps": -1.0}, 0.1, PLATEAU_METRICS, "ok", "eps=-1.0"),
+    ("ReduceLROnPlateau", {"patience": 1, "factor": -0.5}, 0.1, PLATEAU_METRICS, "ok", "factor"),
+    ("ReduceLROnPlateau", {"patience": 1, "min_lr": 0.01}, 0.0, PLATEAU_METRICS, "ok", None),
+    ("ReduceLROnPlateau", {"factor": 1.0}, 0.1, PLATEAU_METRICS, "crash", "factor must be"),
+    (
+        "ReduceLROnPlateau",
+        {"patience": 1, "factor": -0.5, "min_lr": -0.1},
+        0.1,
+        PLATEAU_METRICS,
+        "negative",
+        "factor must be in [0, 1) when min_lr < 0",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "lr", "metrics", "outcome", "text"), TORCH_DECIDES)
+def test_lr_curve_accepts_what_torch_accepts_and_refuses_the_rest(
+    name, kwargs, lr, metrics, outcome, text
+):
+    steps = None if metrics else 12
+    if outcome != "ok":
+        with pytest.raises(ValueError, match=re.escape(text)) as from_curve:
+            lc.lr_curve(name, steps, lr=lr, metrics=metrics, **kwargs)
+        with pytest.raises(ValueError) as from_builder:
+            lc.make_scheduler(name, lc.make_optimizer(lr), **kwargs)
+        assert str(from_builder.value) == str(from_curve.value)
+        if outcome == "crash":
+            with pytest.raises((ValueError, ZeroDivisionError)):
+                lc.torch_lr_curve(name, steps, lr=lr, metrics=metrics, **kwargs)
+        else:
+            assert np.min(lc.torch_lr_curve(name, steps, lr=lr, metrics=metrics, **kwargs)) < 0
+        return
+    for build in (
+        lambda: lc.make_scheduler(name, lc.make_optimizer(lr), **kwargs),
+        lambda: assert_matches_torch(name, steps, lr=lr, metrics=metrics, **kwargs),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            build()
+        mine = [str(w.message) for w in caught if "lr_curve reproduces it" in str(w.message)]
+        if text is None:
+            assert mine == []
+        else:
+            assert len(mine) == 1 and text in mine[0] and name in mine[0], mine
 
 
 def test_unknown_name_lists_the_valid_ones():
@@ -252,3 +343,17 @@ def test_name_lists_are_derived_from_the_definitions():
         for p in info.arguments:
             if not p.required:
                 assert p.signature_default == info.signature_defaults()[p.name]
+
+
+def test_a_surprise_is_warned_once_at_the_callers_line():
+    spec = ("StepLR", {"step_size": -2})
+    for build in (
+        lambda: lc.lr_curve(spec[0], 5, **spec[1]),
+        lambda: lc.make_scheduler(spec[0], lc.make_optimizer(), **spec[1]),
+        lambda: lc.lr_curve("SequentialLR", 5, schedulers=[spec], milestones=[]),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            build()
+        assert len(caught) == 1 and "step_size=-2" in str(caught[0].message)
+        assert caught[0].filename == __file__

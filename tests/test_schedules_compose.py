@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from schedule_cases import (
     PROPERTY,
@@ -13,6 +13,8 @@ from schedule_cases import (
     lr_st,
     steps_st,
 )
+
+import lrcourse as lc
 
 
 @PROPERTY
@@ -26,7 +28,25 @@ def test_sequential_lr_matches_torch(subs, data, steps, lr):
     milestones = sorted(
         data.draw(st.lists(st.integers(0, 150), min_size=len(subs) - 1, max_size=len(subs) - 1))
     )
+    # torch divides by total_iters when it restarts these (refused: the test below)
+    assume(not any(kw.get("total_iters") == 0 for _, kw in subs[1:]))
     assert_matches_torch("SequentialLR", steps, lr=lr, schedulers=subs, milestones=milestones)
+
+
+@pytest.mark.parametrize("sub", ["LinearLR", "PolynomialLR"])
+def test_a_restart_that_torch_divides_by_zero_in_is_refused(sub):
+    spec = {"schedulers": [("StepLR", {"step_size": 2}), (sub, {"total_iters": 0})]}
+    with pytest.raises(ZeroDivisionError):
+        lc.torch_lr_curve("SequentialLR", 6, milestones=[3], **spec)
+    message = f"total_iters must be non-zero for a {sub} that SequentialLR restarts"
+    with pytest.raises(ValueError, match=message):
+        lc.lr_curve("SequentialLR", 6, milestones=[3], **spec)
+    with pytest.raises(ValueError, match=message):
+        lc.make_scheduler("SequentialLR", lc.make_optimizer(), milestones=[3], **spec)
+    # first in line it is never restarted: torch runs it (start_factor for ever)
+    first = {"schedulers": [(sub, {"total_iters": 0}), ("StepLR", {"step_size": 2})]}
+    with pytest.warns(UserWarning, match="total_iters=0"):
+        assert_matches_torch("SequentialLR", 6, milestones=[3], **first)
 
 
 @pytest.mark.filterwarnings("ignore:ChainedScheduler gives a negative learning rate")

@@ -75,6 +75,16 @@ def _sequential_consistency(kw: dict[str, Any]) -> None:
         raise fail("milestones", f"a list of len(schedulers) - 1 = {n - 1} entries", ms)
     if ms != sorted(ms):
         raise fail("milestones", "in increasing order", ms)
+    for sub, sub_kw in kw["schedulers"][1:]:  # restarted at a milestone: torch divides by it
+        if sub in ("LinearLR", "PolynomialLR"):
+            total = (SCHEDULES[sub].signature_defaults() | sub_kw)["total_iters"]
+            if total == 0:
+                raise fail(
+                    "total_iters",
+                    f"non-zero for a {sub} that SequentialLR restarts at a milestone "
+                    "(torch divides by it there)",
+                    total,
+                )
 
 
 def _combined(closed):
@@ -228,7 +238,7 @@ def _prepare(
     info = _info(name)
     given = check_schedule(name, kwargs, values=values)
     n = _resolve_steps(name, steps, metrics, given)
-    base = as_real("lr", lr, low=0.0, low_open=True)
+    base = as_real("lr", lr, low=0.0)  # torch's optimizers accept lr=0
     if metrics is not None and not info.needs_metrics:
         raise fail("metrics", f"left out: only ReduceLROnPlateau takes metrics, not {name}")
     return info, n, base, given, info.signature_defaults() | given

@@ -40,10 +40,9 @@ def _initial(info: ScheduleInfo, base: float, kw: dict[str, Any]) -> Map:
 
 def _restart(info: ScheduleInfo, base: float, kw: dict[str, Any]) -> Map:
     """What SequentialLR does at a milestone: ``scheduler._update_lr(0)``."""
-    zero = np.zeros(1, dtype=np.int64)
-    if info.name == "MultiplicativeLR":  # no closed form: its update at epoch 0
-        return info.update_map(zero, base, kw)
-    return absolute(info.closed_form(zero, base, **kw))
+    if info.restart_map is not None:
+        return info.restart_map(base, kw)
+    return absolute(info.closed_form(np.zeros(1, dtype=np.int64), base, **kw))
 
 
 def sequential_lr(k: np.ndarray, base: float, subs: list[Sub], milestones: list[int]) -> np.ndarray:

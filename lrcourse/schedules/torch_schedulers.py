@@ -9,6 +9,8 @@ affine map ``lr -> a lr + b`` (see :mod:`lrcourse.schedules.compose`).
 from __future__ import annotations
 
 import math
+import os
+import sys
 import warnings
 from functools import partial
 from typing import Any
@@ -50,10 +52,10 @@ def _ones(j: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- checks
 
-_int0 = partial(as_int, low=0)
+_int = as_int
 _fraction = partial(as_real, low=0.0, high=1.0, low_open=True)  # (0, 1]
 _unit = partial(as_real, low=0.0, high=1.0)  # [0, 1]
-_below_one = partial(as_real, low=0.0, high=1.0, high_open=True)  # [0, 1)
+_below_1 = partial(as_real, high=1.0, high_open=True)  # < 1 (torch refuses factor >= 1)
 _int1 = partial(as_int, low=1)
 _nonneg = partial(as_real, low=0.0)
 _positive = partial(as_real, low=0.0, low_open=True)
@@ -73,6 +75,35 @@ def _optional(check):
         return None if value is None else check(name, value)
 
     return optional
+
+
+def _nonzero(check):
+    """``check``, then refuse 0: torch divides by it (a negative value it accepts)."""
+
+    def nonzero(name: str, value: Any) -> Any:
+        value = check(name, value)
+        if value == 0:
+            raise fail(name, "non-zero (torch divides by it)", value)
+        return value
+
+    return nonzero
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _warn(message: str) -> None:
+    """Torch silently does something surprising with a value it accepts: say what, at the
+    caller's line (the first frame outside lrcourse, whichever entry point it called)."""
+    frame, level = sys._getframe(0), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message + " (lr_curve reproduces it)", UserWarning, stacklevel=level)
+
+
+def _warn_negative(name: str, key: str, kw: dict[str, Any], what: str) -> None:
+    if kw[key] < 0:
+        _warn(f"{name}({key}={kw[key]}): torch accepts a negative {key} and {what}")
 
 
 def _milestones(name: str, value: Any) -> list[int]:
@@ -118,16 +149,27 @@ def _multiplicative_update(j, base, kw):
     return scale(call_per_step(kw["lr_lambda"], j, "lr_lambda"))
 
 
+def _multiplicative_restart(base, kw):  # no closed form in torch: its update at epoch 0
+    return _multiplicative_update(np.zeros(1, dtype=np.int64), base, kw)
+
+
 def _step_lr(k, base, *, step_size, gamma):
-    return base * gamma ** (k // step_size)
+    return base * gamma ** (k // abs(step_size))  # torch drops where k % step_size == 0
 
 
 def _step_update(j, base, kw):
     return scale(np.where(j % kw["step_size"] == 0, kw["gamma"], 1.0))
 
 
+def _step_check(kw):
+    s = kw["step_size"]
+    _warn_negative(
+        "StepLR", "step_size", kw, f"drops the LR every {-s} steps, as step_size={-s} would"
+    )
+
+
 def _multistep_lr(k, base, *, milestones, gamma):
-    ms = np.sort(np.asarray(milestones, dtype=np.int64))
+    ms = np.sort(np.asarray([m for m in milestones if m >= 0], dtype=np.int64))
     return base * gamma ** np.searchsorted(ms, k, side="right")
 
 
@@ -135,6 +177,19 @@ def _multistep_update(j, base, kw):
     ms = np.sort(np.asarray(kw["milestones"], dtype=np.int64))
     hits = np.searchsorted(ms, j, side="right") - np.searchsorted(ms, j, side="left")
     return scale(kw["gamma"] ** hits.astype(np.float64))
+
+
+def _multistep_check(kw):
+    negative = [m for m in kw["milestones"] if m < 0]
+    if negative:
+        _warn(
+            f"MultiStepLR(milestones={kw['milestones']}): torch never reaches the negative "
+            f"milestones {negative} and ignores them"
+        )
+
+
+def _multistep_restart(base, kw):  # torch's closed form counts every milestone <= 0
+    return absolute(np.ones(1) * base * kw["gamma"] ** sum(m <= 0 for m in kw["milestones"]))
 
 
 def _multistep_initial(base, kw):
@@ -148,41 +203,54 @@ def _constant_lr(k, base, *, factor, total_iters):
 
 
 def _constant_update(j, base, kw):
+    if kw["total_iters"] <= 0:  # never undone (factor may be 0 then)
+        return scale(_ones(j))
     return scale(np.where(j == kw["total_iters"], 1.0 / kw["factor"], 1.0))
 
 
+def _constant_restart(base, kw):  # torch's closed form: the factor only while 0 < total_iters
+    return absolute(np.ones(1) * base * (kw["factor"] if kw["total_iters"] > 0 else 1.0))
+
+
 def _constant_check(kw):
-    if kw["total_iters"] == 0:
-        warnings.warn(
-            "ConstantLR(total_iters=0): torch applies factor at step 0 and never restores "
-            "the base LR, so the LR stays at factor * lr for ever (lr_curve reproduces it)",
-            UserWarning,
-            stacklevel=4,
+    if kw["factor"] == 0 and kw["total_iters"] > 0:
+        raise fail(
+            "factor",
+            f"in (0, 1] when total_iters > 0 (torch divides by it at step {kw['total_iters']})",
+            kw["factor"],
+        )
+    if kw["total_iters"] <= 0:
+        _warn(
+            f"ConstantLR(total_iters={kw['total_iters']}): torch applies factor at step 0 and "
+            "never restores the base LR, so the LR stays at factor * lr for ever"
         )
 
 
 def _linear_lr(k, base, *, start_factor, end_factor, total_iters):
     s, e = start_factor, end_factor
-    if total_iters == 0:  # torch: start_factor at step 0, then no further change
+    if total_iters <= 0:  # torch: start_factor at step 0, then no further change
         return base * np.full(len(k), s)
     return base * (s + (e - s) * np.minimum(k, total_iters) / total_iters)
 
 
 def _linear_update(j, base, kw):
     s, e, total = kw["start_factor"], kw["end_factor"], kw["total_iters"]
-    if total == 0:
+    if total <= 0:
         return scale(_ones(j))
     ramp = 1.0 + (e - s) / (total * s + (np.minimum(j, total) - 1) * (e - s))
     return scale(np.where(j > total, 1.0, ramp))
 
 
+def _linear_restart(base, kw):  # torch's closed form at epoch 0 (divides by total_iters)
+    s, e, total = kw["start_factor"], kw["end_factor"], kw["total_iters"]
+    return absolute(np.ones(1) * base * (s + (e - s) * min(total, 0) / total))
+
+
 def _linear_check(kw):
-    if kw["total_iters"] == 0:
-        warnings.warn(
-            "LinearLR(total_iters=0): torch applies start_factor at step 0 and never moves "
-            "to end_factor (lr_curve reproduces it)",
-            UserWarning,
-            stacklevel=4,
+    if kw["total_iters"] <= 0:
+        _warn(
+            f"LinearLR(total_iters={kw['total_iters']}): torch applies start_factor at step 0 "
+            "and never moves to end_factor"
         )
 
 
@@ -195,18 +263,36 @@ def _exponential_update(j, base, kw):
 
 
 def _polynomial_lr(k, base, *, total_iters, power):
-    if total_iters == 0:  # torch never changes the LR
+    if total_iters <= 0:  # torch never changes the LR
         return np.full(len(k), float(base))
     return base * (1.0 - np.minimum(k, total_iters) / total_iters) ** power
 
 
 def _polynomial_update(j, base, kw):
     total, power = kw["total_iters"], kw["power"]
-    if total == 0:
+    if total <= 0:
         return scale(_ones(j))
     jj = np.minimum(j, total)
     ratio = ((1.0 - jj / total) / (1.0 - (jj - 1) / total)) ** power
     return scale(np.where(j > total, 1.0, ratio))
+
+
+def _polynomial_restart(base, kw):  # torch's closed form at epoch 0 (divides by total_iters)
+    total = kw["total_iters"]
+    return absolute(np.ones(1) * base * (1.0 - min(total, 0) / total) ** kw["power"])
+
+
+def _polynomial_check(kw):
+    if kw["total_iters"] <= 0:
+        _warn(
+            f"PolynomialLR(total_iters={kw['total_iters']}): torch never changes the LR "
+            "(no decay at all, not a drop to 0)"
+        )
+
+
+def _cosine_check(kw):
+    t = kw["T_max"]
+    _warn_negative("CosineAnnealingLR", "T_max", kw, f"anneals as T_max={-t} would")
 
 
 def _cosine_lr(k, base, *, T_max, eta_min):
@@ -243,6 +329,27 @@ _CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
 def _cyclic_check(kw):
     if kw["scale_fn"] is None:
         as_choice("mode", kw["mode"], _CYCLIC_MODES)
+        if kw["mode"] == "exp_range" and kw["gamma"] < 0:  # other modes ignore gamma
+            raise fail(
+                "gamma",
+                ">= 0 in mode 'exp_range' (gamma**k alternates in sign: the LR turns negative)",
+                kw["gamma"],
+            )
+    up, down = kw["step_size_up"], kw["step_size_down"]
+    down = up if down is None else down
+    if up + down == 0:
+        raise fail(
+            "step_size_down",
+            f"other than -step_size_up = {-up} (torch divides by their sum)",
+            kw["step_size_down"],
+        )
+    if up < 0 or down < 0:
+        _warn(
+            f"CyclicLR(step_size_up={up}, step_size_down={down}): torch accepts negative "
+            f"step sizes and cycles over their sum, {up + down} steps, rising for the fraction "
+            f"{up / (up + down):g} of each (a negative sum counts the cycles down, so "
+            "triangular2's amplitude grows)"
+        )
     if kw["cycle_momentum"]:
         warn_momentum("CyclicLR", kw["base_momentum"], kw["max_momentum"])
 
@@ -282,16 +389,29 @@ def _one_cycle_lr(k, base, **kw):
 def _one_cycle_check(kw):
     phases = one_cycle_plan(kw)
     if phases.overlap:
-        warnings.warn(
+        _warn(
             f"OneCycleLR(pct_start={kw['pct_start']}, total_steps={phases.total_steps}, "
             f"three_phase={kw['three_phase']}): the phases overlap (a phase ends before it "
-            "starts); torch runs them anyway and so does lr_curve, but the curve is not a "
-            "one-cycle shape",
-            UserWarning,
-            stacklevel=4,
+            "starts); torch runs them anyway, but the curve is not a one-cycle shape"
         )
     if kw["cycle_momentum"]:
         warn_momentum("OneCycleLR", kw["base_momentum"], kw["max_momentum"])
+
+
+def _plateau_check(kw):
+    name = "ReduceLROnPlateau"
+    if kw["factor"] < 0 and kw["min_lr"] < 0:  # max(lr * factor, min_lr) < 0
+        raise fail("factor", "in [0, 1) when min_lr < 0 (the LR would turn negative)", kw["factor"])
+    _warn_negative(name, "patience", kw, "cuts the LR at every step, better or not")
+    _warn_negative(name, "cooldown", kw, "never cools down, as cooldown=0")
+    _warn_negative(name, "threshold", kw, "counts a slightly worse metric as an improvement")
+    _warn_negative(name, "min_lr", kw, "never reaches that floor, as min_lr=0")
+    _warn_negative(name, "eps", kw, "applies even a cut that leaves the LR unchanged")
+    if kw["factor"] < 0:
+        _warn(
+            f"ReduceLROnPlateau(factor={kw['factor']}): torch accepts a negative factor and "
+            "cuts the LR straight to min_lr"
+        )
 
 
 def _plateau_lr(metrics, base, **kw):
@@ -354,41 +474,46 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         example={"lr_lambda": _decay_97},
         closed_form=_multiplicative_lr,
         update_map=_multiplicative_update,
+        restart_map=_multiplicative_restart,
     ),
     ScheduleInfo(
         "StepLR",
         "Multiply the LR by gamma every step_size steps.",
         r"\eta_k = \eta_0 \gamma^{\lfloor k/s \rfloor}",
         (
-            _required("step_size", 30, "int", 1, 100, "steps between drops", _int1),
+            _required("step_size", 30, "int", 1, 100, "steps between drops", _nonzero(as_int)),
             _GAMMA_STEP,
         ),
         closed_form=_step_lr,
         update_map=_step_update,
+        consistency=_step_check,
     ),
     ScheduleInfo(
         "MultiStepLR",
         "Multiply the LR by gamma at each milestone.",
         r"\eta_k = \eta_0 \gamma^{\#\{m \le k\}}",
         (_GAMMA_STEP,),
-        extra=(_required("milestones", None, check=_milestones),),
+        extra=(_required("milestones", None, check=as_int_list),),
         example={"milestones": [30, 80]},
         closed_form=_multistep_lr,
         update_map=_multistep_update,
         initial_map=_multistep_initial,
+        restart_map=_multistep_restart,
+        consistency=_multistep_check,
     ),
     ScheduleInfo(
         "ConstantLR",
         "Hold the LR at factor times base for total_iters steps, then at base.",
         r"\eta_k = \eta_0 \cdot (\text{factor if } k < T \text{ else } 1)",
         (
-            _param("factor", 1.0 / 3, "float", 0.05, 1.0, "multiplier at first", _fraction),
-            _param("total_iters", 5, "int", 1, 100, "steps at the lower LR", _int0),
+            _param("factor", 1.0 / 3, "float", 0.05, 1.0, "multiplier at first", _unit),
+            _param("total_iters", 5, "int", 1, 100, "steps at the lower LR", _int),
         ),
         example={"total_iters": 20},
         closed_form=_constant_lr,
         update_map=_constant_update,
         initial_map=_initial_factor("factor"),
+        restart_map=_constant_restart,
         consistency=_constant_check,
     ),
     ScheduleInfo(
@@ -398,12 +523,13 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         (
             _param("start_factor", 1.0 / 3, "float", 0.01, 1.0, "factor at step 0", _fraction),
             _param("end_factor", 1.0, "float", 0.0, 1.0, "factor from step T on", _unit),
-            _param("total_iters", 5, "int", 1, 200, "length of the ramp T", _int0),
+            _param("total_iters", 5, "int", 1, 200, "length of the ramp T", _int),
         ),
         example={"start_factor": 0.1, "total_iters": 30},
         closed_form=_linear_lr,
         update_map=_linear_update,
         initial_map=_initial_factor("start_factor"),
+        restart_map=_linear_restart,
         consistency=_linear_check,
     ),
     ScheduleInfo(
@@ -419,23 +545,26 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Decay to 0 as a power of the remaining fraction, over total_iters steps.",
         r"\eta_k = \eta_0 (1 - \min(k, T)/T)^p",
         (
-            _param("total_iters", 5, "int", 1, 200, "steps to reach 0", _int0),
+            _param("total_iters", 5, "int", 1, 200, "steps to reach 0", _int),
             _param("power", 1.0, "float", 0.1, 5.0, "1 = linear decay", _nonneg),
         ),
         example={"total_iters": 80},
         closed_form=_polynomial_lr,
         update_map=_polynomial_update,
+        restart_map=_polynomial_restart,
+        consistency=_polynomial_check,
     ),
     ScheduleInfo(
         "CosineAnnealingLR",
         "Half a cosine from the base LR down to eta_min over T_max steps.",
         r"\eta_k = \eta_{min} + (\eta_0 - \eta_{min}) \tfrac12 (1 + \cos(\pi k/T_{max}))",
         (
-            _required("T_max", 100, "int", 1, 500, "steps of the half cosine", _int1),
+            _required("T_max", 100, "int", 1, 500, "steps of the half cosine", _nonzero(as_int)),
             _ETA_MIN,
         ),
         closed_form=_cosine_lr,
         update_map=_cosine_update,
+        consistency=_cosine_check,
     ),
     ScheduleInfo(
         "CosineAnnealingWarmRestarts",
@@ -459,15 +588,17 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         (
             _required("base_lr", 0.001, "log", 1e-4, 1e-1, "bottom of the cycle", _nonneg),
             _required("max_lr", 0.1, "log", 1e-3, 1.0, "top of the cycle", _nonneg),
-            _param("step_size_up", 2000, "int", 1, 200, "steps from bottom to top", _positive),
+            _param(
+                "step_size_up", 2000, "int", 1, 200, "steps from bottom to top", _nonzero(as_real)
+            ),
             Param("mode", "triangular", "choice", choices=_CYCLIC_MODES, check=_any),
-            _param("gamma", 1.0, "float", 0.9, 1.0, "exp_range decay per step", _positive),
+            _param("gamma", 1.0, "float", 0.9, 1.0, "exp_range decay per step", _real),
             _param("cycle_momentum", True, "bool"),
             _param("base_momentum", 0.8, "float", 0.5, 0.99, check=_MOMENTUM_CHECK),
             _param("max_momentum", 0.9, "float", 0.5, 0.99, check=_MOMENTUM_CHECK),
         ),
         extra=(
-            _param("step_size_down", None, check=_optional(_nonneg)),
+            _param("step_size_down", None, check=_optional(_real)),
             _param("scale_fn", None, check=_optional(_fn)),
             Param(
                 "scale_mode", "cycle", "fixed", choices=("cycle", "iterations"), check=_scale_mode
@@ -516,15 +647,16 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         r"\eta \leftarrow \max(\eta \cdot \text{factor}, \eta_{min}) \text{ after a plateau}",
         (
             Param("mode", "min", "choice", choices=("min", "max")),
-            _param("factor", 0.1, "float", 0.05, 0.95, "multiplier at each cut", _below_one),
-            _param("patience", 10, "int", 0, 30, "bad steps tolerated", _int0),
-            _param("threshold", 1e-4, "log", 1e-6, 1e-1, "what counts as better", _nonneg),
+            _param("factor", 0.1, "float", 0.05, 0.95, "multiplier at each cut", _below_1),
+            _param("patience", 10, "int", 0, 30, "bad steps tolerated", _int),
+            _param("threshold", 1e-4, "log", 1e-6, 1e-1, "what counts as better", _real),
             Param("threshold_mode", "rel", "choice", choices=("rel", "abs")),
-            _param("cooldown", 0, "int", 0, 20, "steps ignored after a cut", _int0),
-            _param("min_lr", 0.0, "float", 0.0, 0.01, "floor", _nonneg),
+            _param("cooldown", 0, "int", 0, 20, "steps ignored after a cut", _int),
+            _param("min_lr", 0.0, "float", 0.0, 0.01, "floor", _real),
         ),
-        extra=(_param("eps", 1e-8, check=_nonneg),),
+        extra=(_param("eps", 1e-8, check=_real),),
         needs_metrics=True,
         closed_form=_plateau_lr,
+        consistency=_plateau_check,
     ),
 )
