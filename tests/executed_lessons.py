@@ -1,11 +1,12 @@
-"""What the book build's one execution of each lesson showed (run after ``jupyter-book build``).
+"""What the one execution of each lesson showed (run after the book build).
 
-``make test`` executes every lesson once, in the strict book build (an error in a cell not
-tagged ``raises-exception`` fails the build). This file then reads the build's execution cache
-and checks what nbval used to check on a second execution: every current lesson was executed,
-no untagged cell raised, every cell tagged ``raises-exception`` did raise, and each lesson ran
-within the time budget. It is not collected by a plain ``pytest tests`` (its name does not
-start with ``test_``): ``make test`` runs it explicitly after the build.
+``make test`` executes every lesson once, into the book build's execution cache (jupyter-cache),
+and the strict book build reads it (a lesson whose untagged cell raised is not cached, so the
+build runs it again and fails). This file then reads the cache and checks what nbval used to
+check on a second execution: every current lesson was executed, no untagged cell raised, and
+every cell tagged ``raises-exception`` did raise. How long each lesson took is a speed figure:
+``make bench`` reports it against the 60 s budget. Not collected by a plain ``pytest tests``
+(its name does not start with ``test_``): ``make test`` runs it after the build.
 
 With ``LRCOURSE_EXPORT_EXECUTED=DIR`` set, it also writes the executed notebooks to ``DIR``
 (to diff a change's outputs before and after).
@@ -23,7 +24,6 @@ from jupyter_cache import get_cache
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
 CACHE = ROOT / "_build" / ".jupyter_cache"
-BUDGET_SECONDS = float(os.environ.get("LRCOURSE_LESSON_BUDGET", "60"))
 
 
 @pytest.fixture(scope="module")
@@ -33,18 +33,17 @@ def cache():
     return get_cache(str(CACHE))
 
 
-def _executed(cache, path: Path) -> tuple[nbformat.NotebookNode, float]:
+def _executed(cache, path: Path) -> nbformat.NotebookNode:
     try:
         record = cache.match_cache_file(str(path))
     except KeyError:
         pytest.fail(f"{path.name} was not executed by the book build (or it failed)")
-    seconds = float(record.data.get("execution_seconds", float("nan")))
-    return cache.get_cache_bundle(record.pk).nb, seconds
+    return cache.get_cache_bundle(record.pk).nb
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
-def test_lesson_executed_once_cleanly_within_budget(cache, path):
-    nb, seconds = _executed(cache, path)
+def test_lesson_executed_once_without_unexpected_errors(cache, path):
+    nb = _executed(cache, path)
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         expected = "raises-exception" in cell.get("metadata", {}).get("tags", [])
@@ -52,7 +51,6 @@ def test_lesson_executed_once_cleanly_within_budget(cache, path):
             pytest.fail(f"{path.name} code cell {i} raised {errors[0]['ename']}")
         if expected and not errors:
             pytest.fail(f"{path.name} code cell {i} is tagged raises-exception but raised nothing")
-    assert seconds < BUDGET_SECONDS, f"{path.name} took {seconds:.1f} s (budget {BUDGET_SECONDS} s)"
     export = os.environ.get("LRCOURSE_EXPORT_EXECUTED")
     if export:
         Path(export).mkdir(parents=True, exist_ok=True)
