@@ -31,6 +31,24 @@ def nonzero_st(n: int):
     return st.integers(-n, -1) | st.integers(1, n)
 
 
+def length_st(n: int):
+    """A non-zero length in [-n, n]: an integer, an integral float (torch computes with it as
+    given) or a fractional one (torch's ``k % length == 0`` then fires only at some steps)."""
+    return (
+        nonzero_st(n)
+        | nonzero_st(n).map(float)
+        | st.floats(0.25, n).filter(lambda x: x != int(x))
+        | st.sampled_from([-2.5, -1.5, 0.5, 1.5, 2.5, 7.5, 0.3])
+    )
+
+
+#: a MultiStepLR milestone: torch fires at an integral one (int or float) and never at a
+#: fractional or negative one
+milestone_st = (
+    st.integers(-5, 120) | st.integers(-5, 120).map(float) | st.floats(-5.0, 120.0) | st.just(0.5)
+)
+
+
 def assert_matches_torch(name, steps=None, *, lr=0.1, metrics=None, **kwargs):
     closed = lc.lr_curve(name, steps, lr=lr, metrics=metrics, **kwargs)
     ref = lc.torch_lr_curve(name, steps, lr=lr, metrics=metrics, **kwargs)
@@ -70,9 +88,9 @@ multiplicative_st = st.sampled_from([_decay_by(0.97), _decay_by(1.01), _zigzag, 
 KWARGS = {
     "LambdaLR": st.fixed_dictionaries({"lr_lambda": lambda_st}),
     "MultiplicativeLR": st.fixed_dictionaries({"lr_lambda": multiplicative_st}),
-    "StepLR": st.fixed_dictionaries({"step_size": nonzero_st(50), "gamma": gamma_st}),
+    "StepLR": st.fixed_dictionaries({"step_size": length_st(50), "gamma": gamma_st}),
     "MultiStepLR": st.fixed_dictionaries(
-        {"milestones": st.lists(st.integers(-5, 120), max_size=6), "gamma": gamma_st}
+        {"milestones": st.lists(milestone_st, max_size=6), "gamma": gamma_st}
     ),
     "ConstantLR": st.fixed_dictionaries({"factor": factor_st, "total_iters": st.integers(1, 80)})
     | st.fixed_dictionaries(  # never undone: factor 0 allowed

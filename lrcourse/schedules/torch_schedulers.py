@@ -18,7 +18,15 @@ from typing import Any
 import numpy as np
 
 from ..registry import REQUIRED, Param, ScheduleInfo
-from ..validation import as_callable, as_choice, as_int, as_int_list, as_real, fail
+from ..validation import (
+    ParameterError,
+    as_callable,
+    as_choice,
+    as_int,
+    as_int_list,
+    as_real,
+    fail,
+)
 from .cycles import (
     call_per_step,
     cyclic_position,
@@ -106,6 +114,28 @@ def _warn_negative(name: str, key: str, kw: dict[str, Any], what: str) -> None:
         _warn(f"{name}({key}={kw[key]}): torch accepts a negative {key} and {what}")
 
 
+def _whole_or_real(name: str, value: Any) -> int | float:
+    """An integer stays an ``int``; any other finite number becomes a ``float`` (torch accepts
+    floats for its integer parameters and computes with them as given)."""
+    try:
+        return as_int(name, value)
+    except ParameterError:
+        return as_real(name, value)
+
+
+def _real_list(name: str, value: Any) -> list[int | float]:
+    """A list or tuple (or 1-D array) of finite numbers, each as :func:`_whole_or_real`."""
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()
+    if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+        raise fail(name, "a list of numbers", value)
+    return [_whole_or_real(name, v) for v in value]
+
+
+def _fractional(value: float) -> bool:
+    return not float(value).is_integer()
+
+
 def _milestones(name: str, value: Any) -> list[int]:
     """Integers (torch compares them with the integer epoch: 22.5 would never fire), >= 0."""
     ms = as_int_list(name, value)
@@ -153,28 +183,49 @@ def _multiplicative_restart(base, kw):  # no closed form in torch: its update at
     return _multiplicative_update(np.zeros(1, dtype=np.int64), base, kw)
 
 
+def _step_hits(j: np.ndarray, step_size: int | float) -> np.ndarray:
+    """Where torch's recursive StepLR drops at step ``j >= 1``: ``j % step_size == 0`` (for a
+    fractional step_size, only where that float remainder is exactly 0: 2.5 drops at 5, 10...)."""
+    return np.mod(j.astype(np.float64), step_size) == 0
+
+
 def _step_lr(k, base, *, step_size, gamma):
-    return base * gamma ** (k // abs(step_size))  # torch drops where k % step_size == 0
+    j = np.arange(int(k.max()) + 1 if len(k) else 0)
+    drops = np.cumsum((j >= 1) & _step_hits(j, step_size))
+    return base * gamma ** drops[k].astype(np.float64)
 
 
 def _step_update(j, base, kw):
-    return scale(np.where(j % kw["step_size"] == 0, kw["gamma"], 1.0))
+    return scale(np.where(_step_hits(j, kw["step_size"]), kw["gamma"], 1.0))
 
 
 def _step_check(kw):
     s = kw["step_size"]
+    if _fractional(s):
+        j = np.arange(1, 10_001)
+        hits = j[_step_hits(j, s)][:3]
+        when = f"at steps {', '.join(map(str, hits))}, ..." if len(hits) else "never (in 10000)"
+        _warn(
+            f"StepLR(step_size={s}): step_size is not a whole number: torch drops the LR "
+            f"where step % step_size == 0, {when}"
+        )
+        return
     _warn_negative(
         "StepLR", "step_size", kw, f"drops the LR every {-s} steps, as step_size={-s} would"
     )
 
 
+def _reached(milestones) -> np.ndarray:
+    """The milestones torch's ``last_epoch in milestones`` can hit: whole numbers >= 0."""
+    return np.sort([float(m) for m in milestones if m >= 0 and not _fractional(m)])
+
+
 def _multistep_lr(k, base, *, milestones, gamma):
-    ms = np.sort(np.asarray([m for m in milestones if m >= 0], dtype=np.int64))
-    return base * gamma ** np.searchsorted(ms, k, side="right")
+    return base * gamma ** np.searchsorted(_reached(milestones), k, side="right")
 
 
 def _multistep_update(j, base, kw):
-    ms = np.sort(np.asarray(kw["milestones"], dtype=np.int64))
+    ms = _reached(kw["milestones"])
     hits = np.searchsorted(ms, j, side="right") - np.searchsorted(ms, j, side="left")
     return scale(kw["gamma"] ** hits.astype(np.float64))
 
@@ -186,6 +237,12 @@ def _multistep_check(kw):
             f"MultiStepLR(milestones={kw['milestones']}): torch never reaches the negative "
             f"milestones {negative} and ignores them"
         )
+    for m in kw["milestones"]:
+        if m >= 0 and _fractional(m):
+            _warn(
+                f"MultiStepLR milestones: {m} is not a whole number: torch compares it with "
+                "the integer step count, so this drop never happens"
+            )
 
 
 def _multistep_restart(base, kw):  # torch's closed form counts every milestone <= 0
@@ -481,7 +538,9 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Multiply the LR by gamma every step_size steps.",
         r"\eta_k = \eta_0 \gamma^{\lfloor k/s \rfloor}",
         (
-            _required("step_size", 30, "int", 1, 100, "steps between drops", _nonzero(as_int)),
+            _required(
+                "step_size", 30, "int", 1, 100, "steps between drops", _nonzero(_whole_or_real)
+            ),
             _GAMMA_STEP,
         ),
         closed_form=_step_lr,
@@ -493,7 +552,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Multiply the LR by gamma at each milestone.",
         r"\eta_k = \eta_0 \gamma^{\#\{m \le k\}}",
         (_GAMMA_STEP,),
-        extra=(_required("milestones", None, check=as_int_list),),
+        extra=(_required("milestones", None, check=_real_list),),
         example={"milestones": [30, 80]},
         closed_form=_multistep_lr,
         update_map=_multistep_update,
