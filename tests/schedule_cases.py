@@ -42,6 +42,22 @@ def length_st(n: int):
     )
 
 
+def fractional_st(n: int):
+    """A number in (-3, n) that is not a whole number."""
+    return st.floats(-3.0, n).filter(lambda x: x != int(x)) | st.sampled_from([-1.5, 0.5, 2.5])
+
+
+def total_iters_st(n: int):
+    """A total_iters as torch takes it: an integer in [-3, n], an integral float or a fractional
+    one (torch's ``k == total_iters`` and ``k > total_iters`` then treat it as its floor)."""
+    return st.integers(-3, n) | st.integers(-3, n).map(float) | fractional_st(n)
+
+
+def count_st(n: int):
+    """A patience or cooldown: torch compares its counters with any number, negative or not."""
+    return st.integers(-2, n) | st.integers(-2, n).map(float) | st.sampled_from([-0.5, 0.5, 1.5])
+
+
 #: a MultiStepLR milestone: torch fires at an integral one (int or float) and never at a
 #: fractional or negative one
 milestone_st = (
@@ -92,20 +108,22 @@ KWARGS = {
     "MultiStepLR": st.fixed_dictionaries(
         {"milestones": st.lists(milestone_st, max_size=6), "gamma": gamma_st}
     ),
-    "ConstantLR": st.fixed_dictionaries({"factor": factor_st, "total_iters": st.integers(1, 80)})
+    "ConstantLR": st.fixed_dictionaries(
+        {"factor": factor_st, "total_iters": st.integers(1, 80) | st.integers(1, 80).map(float)}
+    )
     | st.fixed_dictionaries(  # never undone: factor 0 allowed
-        {"factor": st.floats(0.0, 1.0), "total_iters": st.integers(-3, 0)}
+        {"factor": st.floats(0.0, 1.0), "total_iters": st.integers(-3, 0) | fractional_st(80)}
     ),
     "LinearLR": st.fixed_dictionaries(
         {
             "start_factor": factor_st,
             "end_factor": st.floats(0.0, 1.0),
-            "total_iters": st.integers(-3, 80),
+            "total_iters": total_iters_st(80),
         }
     ),
     "ExponentialLR": st.fixed_dictionaries({"gamma": st.floats(0.5, 1.05)}),
     "PolynomialLR": st.fixed_dictionaries(
-        {"total_iters": st.integers(-3, 120), "power": st.floats(0.0, 5.0)}
+        {"total_iters": total_iters_st(120), "power": st.floats(0.0, 5.0)}
     ),
     "CosineAnnealingLR": st.fixed_dictionaries({"T_max": nonzero_st(100), "eta_min": eta_min_st}),
     "CosineAnnealingWarmRestarts": st.fixed_dictionaries(
@@ -139,10 +157,10 @@ KWARGS["ReduceLROnPlateau"] = st.fixed_dictionaries(
     {
         "mode": st.sampled_from(["min", "max"]),
         "factor": st.floats(0.05, 0.95),
-        "patience": st.integers(-2, 6),  # torch accepts negative values of these four
+        "patience": count_st(6),  # torch accepts negative and fractional values of these
         "threshold": st.sampled_from([-0.01, 0.0, 1e-4, 0.01, 0.1]),
         "threshold_mode": st.sampled_from(["rel", "abs"]),
-        "cooldown": st.integers(-2, 5),
+        "cooldown": count_st(5),
         "min_lr": st.sampled_from([-0.01, 0.0, 1e-3, 0.02]),
         "eps": st.sampled_from([-1e-3, 1e-8, 1e-3]),
     }

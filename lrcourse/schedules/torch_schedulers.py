@@ -12,6 +12,7 @@ import math
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -60,7 +61,6 @@ def _ones(j: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- checks
 
-_int = as_int
 _fraction = partial(as_real, low=0.0, high=1.0, low_open=True)  # (0, 1]
 _unit = partial(as_real, low=0.0, high=1.0)  # [0, 1]
 _below_1 = partial(as_real, high=1.0, high_open=True)  # < 1 (torch refuses factor >= 1)
@@ -134,6 +134,22 @@ def _real_list(name: str, value: Any) -> list[int | float]:
 
 def _fractional(value: float) -> bool:
     return not float(value).is_integer()
+
+
+def _never_reached(total: int | float) -> bool:
+    """torch's ``last_epoch == total_iters`` never holds: ``total_iters <= 0`` or fractional."""
+    return total <= 0 or _fractional(total)
+
+
+def _last_step(total: int | float) -> int:
+    """The last step ``j`` with torch's ``j <= total_iters`` (floor of a fractional one)."""
+    return math.floor(total)
+
+
+def _warn_fractional(name: str, key: str, kw: dict[str, Any], what: Callable[[float], str]):
+    """Warn for a positive fractional ``kw[key]``: ``what(value)`` says what torch does."""
+    if kw[key] > 0 and _fractional(kw[key]):
+        _warn(f"{name}({key}={kw[key]}): {key} is not a whole number: {what(kw[key])}")
 
 
 def _milestones(name: str, value: Any) -> list[int]:
@@ -254,13 +270,13 @@ def _multistep_initial(base, kw):
 
 
 def _constant_lr(k, base, *, factor, total_iters):
-    if total_iters <= 0:  # torch applies the factor at step 0 and never undoes it
+    if _never_reached(total_iters):  # torch applies the factor at step 0, never undoes it
         return base * np.full(len(k), factor)
     return base * np.where(k < total_iters, factor, 1.0)
 
 
 def _constant_update(j, base, kw):
-    if kw["total_iters"] <= 0:  # never undone (factor may be 0 then)
+    if _never_reached(kw["total_iters"]):  # never undone (factor may be 0 then)
         return scale(_ones(j))
     return scale(np.where(j == kw["total_iters"], 1.0 / kw["factor"], 1.0))
 
@@ -270,7 +286,7 @@ def _constant_restart(base, kw):  # torch's closed form: the factor only while 0
 
 
 def _constant_check(kw):
-    if kw["factor"] == 0 and kw["total_iters"] > 0:
+    if kw["factor"] == 0 and not _never_reached(kw["total_iters"]):
         raise fail(
             "factor",
             f"in (0, 1] when total_iters > 0 (torch divides by it at step {kw['total_iters']})",
@@ -281,13 +297,22 @@ def _constant_check(kw):
             f"ConstantLR(total_iters={kw['total_iters']}): torch applies factor at step 0 and "
             "never restores the base LR, so the LR stays at factor * lr for ever"
         )
+    _warn_fractional(
+        "ConstantLR",
+        "total_iters",
+        kw,
+        lambda total: (
+            "torch compares it with the integer step count, so it never restores "
+            "the base LR: the LR stays at factor * lr for ever"
+        ),
+    )
 
 
 def _linear_lr(k, base, *, start_factor, end_factor, total_iters):
     s, e = start_factor, end_factor
     if total_iters <= 0:  # torch: start_factor at step 0, then no further change
         return base * np.full(len(k), s)
-    return base * (s + (e - s) * np.minimum(k, total_iters) / total_iters)
+    return base * (s + (e - s) * np.minimum(k, _last_step(total_iters)) / total_iters)
 
 
 def _linear_update(j, base, kw):
@@ -309,6 +334,17 @@ def _linear_check(kw):
             f"LinearLR(total_iters={kw['total_iters']}): torch applies start_factor at step 0 "
             "and never moves to end_factor"
         )
+    s, e = kw["start_factor"], kw["end_factor"]
+    _warn_fractional(
+        "LinearLR",
+        "total_iters",
+        kw,
+        lambda t: (
+            f"torch moves the factor by (end_factor - start_factor) / {t} for "
+            f"{_last_step(t)} steps and stops at {s + (e - s) * _last_step(t) / t:g}, short of "
+            f"end_factor={e:g}"
+        ),
+    )
 
 
 def _exponential_lr(k, base, *, gamma):
@@ -322,7 +358,7 @@ def _exponential_update(j, base, kw):
 def _polynomial_lr(k, base, *, total_iters, power):
     if total_iters <= 0:  # torch never changes the LR
         return np.full(len(k), float(base))
-    return base * (1.0 - np.minimum(k, total_iters) / total_iters) ** power
+    return base * (1.0 - np.minimum(k, _last_step(total_iters)) / total_iters) ** power
 
 
 def _polynomial_update(j, base, kw):
@@ -345,6 +381,16 @@ def _polynomial_check(kw):
             f"PolynomialLR(total_iters={kw['total_iters']}): torch never changes the LR "
             "(no decay at all, not a drop to 0)"
         )
+    _warn_fractional(
+        "PolynomialLR",
+        "total_iters",
+        kw,
+        lambda t: (
+            f"torch decays for {_last_step(t)} steps and stops at "
+            f"(1 - {_last_step(t)}/{t})**power = {(1 - _last_step(t) / t) ** kw['power']:g} "
+            "times the LR, not at 0"
+        ),
+    )
 
 
 def _cosine_check(kw):
@@ -464,6 +510,20 @@ def _plateau_check(kw):
     _warn_negative(name, "threshold", kw, "counts a slightly worse metric as an improvement")
     _warn_negative(name, "min_lr", kw, "never reaches that floor, as min_lr=0")
     _warn_negative(name, "eps", kw, "applies even a cut that leaves the LR unchanged")
+    _warn_fractional(
+        name,
+        "patience",
+        kw,
+        lambda p: (
+            f"torch cuts when the bad-step count exceeds it, as patience={math.floor(p)} would"
+        ),
+    )
+    _warn_fractional(
+        name,
+        "cooldown",
+        kw,
+        lambda c: f"torch counts it down by 1 while it is > 0, as cooldown={math.ceil(c)} would",
+    )
     if kw["factor"] < 0:
         _warn(
             f"ReduceLROnPlateau(factor={kw['factor']}): torch accepts a negative factor and "
@@ -566,7 +626,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         r"\eta_k = \eta_0 \cdot (\text{factor if } k < T \text{ else } 1)",
         (
             _param("factor", 1.0 / 3, "float", 0.05, 1.0, "multiplier at first", _unit),
-            _param("total_iters", 5, "int", 1, 100, "steps at the lower LR", _int),
+            _param("total_iters", 5, "int", 1, 100, "steps at the lower LR", _whole_or_real),
         ),
         example={"total_iters": 20},
         closed_form=_constant_lr,
@@ -582,7 +642,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         (
             _param("start_factor", 1.0 / 3, "float", 0.01, 1.0, "factor at step 0", _fraction),
             _param("end_factor", 1.0, "float", 0.0, 1.0, "factor from step T on", _unit),
-            _param("total_iters", 5, "int", 1, 200, "length of the ramp T", _int),
+            _param("total_iters", 5, "int", 1, 200, "length of the ramp T", _whole_or_real),
         ),
         example={"start_factor": 0.1, "total_iters": 30},
         closed_form=_linear_lr,
@@ -604,7 +664,7 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Decay to 0 as a power of the remaining fraction, over total_iters steps.",
         r"\eta_k = \eta_0 (1 - \min(k, T)/T)^p",
         (
-            _param("total_iters", 5, "int", 1, 200, "steps to reach 0", _int),
+            _param("total_iters", 5, "int", 1, 200, "steps to reach 0", _whole_or_real),
             _param("power", 1.0, "float", 0.1, 5.0, "1 = linear decay", _nonneg),
         ),
         example={"total_iters": 80},
@@ -707,10 +767,10 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         (
             Param("mode", "min", "choice", choices=("min", "max")),
             _param("factor", 0.1, "float", 0.05, 0.95, "multiplier at each cut", _below_1),
-            _param("patience", 10, "int", 0, 30, "bad steps tolerated", _int),
+            _param("patience", 10, "int", 0, 30, "bad steps tolerated", _whole_or_real),
             _param("threshold", 1e-4, "log", 1e-6, 1e-1, "what counts as better", _real),
             Param("threshold_mode", "rel", "choice", choices=("rel", "abs")),
-            _param("cooldown", 0, "int", 0, 20, "steps ignored after a cut", _int),
+            _param("cooldown", 0, "int", 0, 20, "steps ignored after a cut", _whole_or_real),
             _param("min_lr", 0.0, "float", 0.0, 0.01, "floor", _real),
         ),
         extra=(_param("eps", 1e-8, check=_real),),
