@@ -153,7 +153,7 @@ def test_accepts_tensors_and_arrays_and_prints_a_table():
         ({"metrics": "abc"}, "metrics"),
         ({"metrics": [1.0], "lr": -0.1}, "lr"),
         ({"metrics": [1.0], "factor": 1.0}, "factor"),
-        ({"metrics": [1.0], "patience": 1.5}, "patience"),
+        ({"metrics": [1.0], "patience": "2"}, "patience"),
         ({"metrics": [1.0], "mode": "up"}, "mode"),
         ({"metrics": [1.0], "threshold_mode": "relative"}, "threshold_mode"),
         ({"metrics": [1.0], "eps": float("nan")}, "eps"),

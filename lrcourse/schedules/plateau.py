@@ -76,6 +76,9 @@ def plateau_rule(
             return b + shift
 
     best = math.inf if mode == "min" else -math.inf
+    # torch compares its integer counters with any number: bad > patience is bad > floor(patience)
+    # and a cooldown c counted down while > 0 lasts ceil(c) steps (so the counters stay integers)
+    patience, cooldown = math.floor(patience), math.ceil(cooldown)
     lr, bad, cool = base, 0, 0
     for epoch, value in enumerate(np.asarray(metrics, dtype=np.float64).tolist()):
         a = float(value)
