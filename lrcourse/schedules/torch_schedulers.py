@@ -393,12 +393,43 @@ def _polynomial_check(kw):
     )
 
 
+_HORIZON = 10_000  # steps the check runs a fractional T_max's recursion ahead
+
+
+def _cosine_recursive(steps: int, base: float, t: float, eta: float) -> np.ndarray:
+    """torch's recursive CosineAnnealingLR, float operation for float operation. At a fractional
+    T_max its special case ``(k - 1 - T_max) % (2 T_max) == 0`` never applies, so the ratio
+    update divides by ``1 + cos(pi (k - 1) / T_max)``: near 0 it amplifies rounding (torch's
+    curve then leaves the cosine), and where it rounds to exactly 0 (T_max = 2/3 at step 3)
+    torch raises ZeroDivisionError."""
+    lrs = [float(base)]
+    for k in range(1, steps):
+        lr = lrs[-1]
+        if (k - 1 - t) % (2 * t) == 0:
+            lrs.append(lr + (base - eta) * (1 - math.cos(math.pi / t)) / 2)
+            continue
+        below = 1 + math.cos(math.pi * (k - 1) / t)
+        if below == 0:
+            raise fail(
+                "T_max",
+                "a length at which 1 + cos(pi (k - 1) / T_max) is never 0 (torch divides by "
+                f"it, and it is 0 at step {k})",
+                t,
+            )
+        lrs.append((1 + math.cos(math.pi * k / t)) / below * (lr - eta) + eta)
+    return np.array(lrs)
+
+
 def _cosine_check(kw):
     t = kw["T_max"]
+    if _fractional(t):
+        _cosine_recursive(_HORIZON, 1.0, t, 0.0)  # refuses a division by zero early on
     _warn_negative("CosineAnnealingLR", "T_max", kw, f"anneals as T_max={-t} would")
 
 
 def _cosine_lr(k, base, *, T_max, eta_min):
+    if _fractional(T_max) and len(k):
+        return _cosine_recursive(int(k.max()) + 1, base, T_max, eta_min)[k]
     return eta_min + (base - eta_min) * (1 + np.cos(np.pi * k / T_max)) / 2
 
 
@@ -678,7 +709,9 @@ TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
         "Half a cosine from the base LR down to eta_min over T_max steps.",
         r"\eta_k = \eta_{min} + (\eta_0 - \eta_{min}) \tfrac12 (1 + \cos(\pi k/T_{max}))",
         (
-            _required("T_max", 100, "int", 1, 500, "steps of the half cosine", _nonzero(as_int)),
+            _required(
+                "T_max", 100, "int", 1, 500, "steps of the half cosine", _nonzero(_whole_or_real)
+            ),
             _ETA_MIN,
         ),
         closed_form=_cosine_lr,
