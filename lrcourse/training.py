@@ -97,9 +97,6 @@ def resolve_device(dev: torch.device | str | None) -> torch.device:
     return torch.device(dev) if dev is not None else device()
 
 
-_auto_device = device  # the range test's import until it moves to resolve_device
-
-
 def scaled(cpu: T, cuda: T) -> T:
     """The experiment size for the current device: ``cuda`` on a GPU, ``cpu`` otherwise.
 
@@ -147,9 +144,6 @@ def progress_enabled(progress: bool | None) -> bool:
     if progress is None:
         return not os.environ.get("CI")
     return bool(progress) and not os.environ.get("CI")
-
-
-_progress_enabled = progress_enabled  # the range test's import until it moves
 
 
 # --------------------------------------------------------------------------- wiring checks

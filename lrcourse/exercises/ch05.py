@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..schedules import lr_curve
 from ..validation import as_int, as_real, check_keywords, fail
 from ._common import close, misreading, number, number_list, positive, report, unit
 
@@ -224,14 +225,6 @@ def check_quiet_settings(
     return report(True, f"{summary}.")
 
 
-def _chain(lr: float, factor: float, cuts: int, min_lr: float, eps: float) -> float:
-    for _ in range(cuts):
-        new = max(lr * factor, min_lr)
-        if lr - new > eps:
-            lr = new
-    return lr
-
-
 def check_lr_after_cuts(
     answer: float,
     *,
@@ -253,7 +246,12 @@ def check_lr_after_cuts(
     lr, factor = positive("lr", lr), unit("factor", factor)
     min_lr, cuts = as_real("min_lr", min_lr, low=0.0), as_int("cuts", cuts, low=0)
     a = number("answer", answer)
-    right = _chain(lr, factor, cuts, min_lr, 1e-8)
+    # the core rule on a metric that never improves after epoch 0: one cut per later epoch
+    flat = np.ones(cuts + 2)
+    curve = lr_curve(
+        "ReduceLROnPlateau", lr=lr, metrics=flat, factor=factor, patience=0, min_lr=min_lr
+    )
+    right = float(curve[-1])
     if close(a, right, 1e-6):
         return report(
             True,
