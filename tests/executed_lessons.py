@@ -4,9 +4,11 @@
 and the strict book build reads it (a lesson whose untagged cell raised is not cached, so the
 build runs it again and fails). This file then reads the cache and checks what nbval used to
 check on a second execution: every current lesson was executed, no untagged cell raised, and
-every cell tagged ``raises-exception`` did raise. How long each lesson took is a speed figure:
-``make bench`` reports it against the 60 s budget. Not collected by a plain ``pytest tests``
-(its name does not start with ``test_``): ``make test`` runs it after the build.
+every cell tagged ``raises-exception`` did raise, and every number the prose quotes is
+accounted for by what the lesson printed or set (``tests/quoted_numbers.py``). How long each
+lesson took is a speed figure: ``make bench`` reports it against the 60 s budget. Not collected
+by a plain ``pytest tests`` (its name does not start with ``test_``): ``make test`` runs it
+after the build.
 
 With ``LRCOURSE_EXPORT_EXECUTED=DIR`` set, it also writes the executed notebooks to ``DIR``
 (to diff a change's outputs before and after).
@@ -15,11 +17,13 @@ With ``LRCOURSE_EXPORT_EXECUTED=DIR`` set, it also writes the executed notebooks
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 from jupyter_cache import get_cache
+from quoted_numbers import CITED, prose_quotes, tokens, unaccounted
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
@@ -55,3 +59,56 @@ def test_lesson_executed_once_without_unexpected_errors(cache, path):
     if export:
         Path(export).mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, Path(export) / path.name)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
+def test_every_quoted_number_was_printed_or_set(cache, path):
+    missing = unaccounted(
+        nbformat.read(path, as_version=4), _executed(cache, path), CITED[path.stem]
+    )
+    assert not missing, (
+        f"{path.name}: the prose quotes numbers this execution did not print or set "
+        "(fix the prose, print the figure where it is derived, or cite it in "
+        "tests/quoted_numbers.py):\n  " + "\n  ".join(map(str, missing))
+    )
+
+
+def _perturbed(text: str, quote, shift: float) -> str:
+    """``text`` with every decimal number that rounds to ``quote`` moved by ``shift``."""
+
+    def move(match: re.Match) -> str:
+        printed = match.group()
+        if abs(float(printed) - quote.value) > 0.5 * 10.0**-quote.decimals:
+            return printed
+        return f"{float(printed) + shift:.{len(printed.split('.')[1])}f}"
+
+    return re.sub(r"\d+\.\d+", move, text)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
+def test_a_changed_printed_value_is_caught(cache, path):
+    """Change one quoted figure wherever the execution printed it: the check names it."""
+    lesson, executed = nbformat.read(path, as_version=4), _executed(cache, path)
+    set_by_code = {t.value for c in lesson.cells if c.cell_type == "code" for t in tokens(c.source)}
+    quote = next(
+        (
+            q
+            for c in lesson.cells
+            if c.cell_type == "markdown"
+            for q in prose_quotes(c.source)
+            if q.decimals and not q.percent and q.value not in set_by_code
+        ),
+        None,
+    )
+    if quote is None:
+        pytest.skip(f"{path.name} quotes no printed decimal figure")
+    shift = 7 * 10.0**-quote.decimals
+    for cell in executed.cells:
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = _perturbed(out["text"], quote, shift)
+            for mime, value in out.get("data", {}).items():
+                if mime.startswith("text/"):
+                    out["data"][mime] = _perturbed(value, quote, shift)
+    missing = unaccounted(lesson, executed, CITED[path.stem])
+    assert quote.text in {m.text for m in missing}, f"{path.name}: {quote} changed unnoticed"
