@@ -181,3 +181,24 @@ def test_raises_exception_only_where_expected(path):
         assert _EXCEPTION_NAME.search(src) or _EXCEPTION_NAME.search(before), (
             f"{where} but neither it nor the markdown before it names the exception it shows"
         )
+
+
+# Claims about runs no cell shows: "in the other seeds we tried", "every set of seeds we ran".
+_UNSHOWN_RUNS = re.compile(
+    r"\b(?:seeds?|runs?|settings?|machines?)\s+(?:that\s+)?(?:we|I)\s+(?:tried|ran|checked)\b"
+    r"|\bwe (?:also )?(?:tried|checked) (?:other|more) seeds\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("path", LESSONS + BOOK_PAGES, ids=_ids(LESSONS + BOOK_PAGES))
+def test_no_claim_about_runs_that_no_cell_shows(path):
+    """The prose speaks of the runs the chapter executes, never of others "we tried"."""
+    if path.suffix == ".ipynb":
+        text = "\n".join(
+            c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"
+        )
+    else:
+        text = path.read_text()
+    found = [m.group() for m in _UNSHOWN_RUNS.finditer(text)]
+    assert not found, f"{path.name} speaks of runs no cell shows: {found}"

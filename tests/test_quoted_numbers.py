@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from quoted_numbers import CITED, prose_quotes, unaccounted
+from quoted_numbers import CITED, _cited, prose_quotes, unaccounted
 from test_notebooks import LESSONS
 
 
@@ -87,3 +87,11 @@ def test_the_executed_cells_must_be_the_lessons():
 
 def test_every_lesson_has_a_reviewed_list_and_every_list_a_lesson():
     assert set(CITED) == {p.stem for p in LESSONS}
+
+
+def test_the_cited_lists_stay_short_and_computed_ones_compute():
+    for lesson, cited in CITED.items():
+        assert len(cited) <= 12, f"{lesson}: print the figures instead of citing {len(cited)}"
+        for number, source in cited.items():
+            (quote,) = prose_quotes(f"the figure {number} here")
+            assert _cited(quote, source), f"{lesson}: {number} is not what {source} gives"
