@@ -93,5 +93,5 @@ def test_the_cited_lists_stay_short_and_computed_ones_compute():
     for lesson, cited in CITED.items():
         assert len(cited) <= 12, f"{lesson}: print the figures instead of citing {len(cited)}"
         for number, source in cited.items():
-            (quote,) = prose_quotes(f"the figure {number} here")
+            (quote,) = prose_quotes(f"a value of {number} here")
             assert _cited(quote, source), f"{lesson}: {number} is not what {source} gives"
