@@ -4,6 +4,12 @@ A factor schedule is a multiplicative LR factor :math:`f(t)` (use it as ``Lambda
 ``lr_lambda``). Each is built from pieces joined at integer boundaries by :func:`join` (as
 optax's ``join_schedules``): piece ``i`` runs from boundary ``b_{i-1}`` on, on the local step
 :math:`t - b_{i-1}`. The warmup ramp is :func:`ramp`, written once for all of them.
+
+Two ramps: the course's forms (:func:`linear_with_warmup`, :func:`cosine_with_warmup`,
+:func:`warmup_stable_decay`, :func:`linear_warmup`) ramp as :math:`(t+1)/w`, so no step of
+the warmup uses LR 0; the ``transformers_*`` forms ramp as :math:`t/w`, as Hugging Face
+transformers does (factor 0 at step 0), and equal the library's schedulers. From step
+:math:`w` on the two are identical.
 """
 
 from __future__ import annotations
