@@ -264,15 +264,19 @@ class StabilityScan:
     """The result of :func:`stability_scan`.
 
     ``lrs``: the grid (increasing); ``final_loss[i]``: the final training loss of the run at
-    ``lrs[i]`` (``inf`` if it diverged, NaN if it was not run); ``bound``: a run is *stable*
-    when it did not diverge and its final training loss is below ``bound``.
+    ``lrs[i]``; ``worst_loss[i]``: the largest of its epoch-end training losses from fraction
+    ``by`` of the run on (both ``inf`` if it diverged, NaN if it was not run). A run is
+    *stable* when ``worst_loss < bound``: it did not diverge, its loss was below ``bound`` by
+    fraction ``by`` of the run and stayed below it at every later epoch end.
     ``largest_stable``: the largest grid LR with every grid LR up to it stable (0.0 when the
     smallest already fails). ``histories[i]``: the run's history (``None`` if not run).
     """
 
     lrs: np.ndarray
     final_loss: np.ndarray
+    worst_loss: np.ndarray
     bound: float
+    by: float
     histories: list[Any] = field(default_factory=list, repr=False)
 
     @property
@@ -282,9 +286,10 @@ class StabilityScan:
 
     @property
     def stable(self) -> np.ndarray:
-        """Stable runs: finite final loss below ``bound`` (False where not run)."""
+        """Stable runs: every checked epoch-end loss finite and below ``bound`` (False where
+        not run)."""
         with np.errstate(invalid="ignore"):
-            return np.isfinite(self.final_loss) & (self.final_loss < self.bound)
+            return np.isfinite(self.worst_loss) & (self.worst_loss < self.bound)
 
     @property
     def largest_stable(self) -> float:
@@ -295,28 +300,33 @@ class StabilityScan:
 
     def __repr__(self) -> str:
         cells = []
-        for lr, loss, ok in zip(self.lrs, self.final_loss, self.stable, strict=True):
+        for lr, loss, worst, ok in zip(
+            self.lrs, self.final_loss, self.worst_loss, self.stable, strict=True
+        ):
             if np.isnan(loss):
                 continue
-            cells.append(f"{lr:g}: {loss:.3g}{'' if ok else ' (unstable)'}")
+            note = "" if ok else f" (unstable, worst {worst:.3g})"
+            cells.append(f"{lr:g}: {loss:.3g}{note}")
         return (
             f"StabilityScan(largest_stable={self.largest_stable:g}, bound={self.bound:g}, "
-            + ", ".join(cells)
-            + ")"
+            f"by={self.by:g}, " + ", ".join(cells) + ")"
         )
 
 
-def _final_loss(history: Any) -> float:
+def _scored_losses(history: Any, by: float) -> tuple[float, float]:
+    """``(final, worst)``: the last epoch-end training loss, and the largest one from the
+    first epoch that ends at or after fraction ``by`` of the run (``inf`` if diverged)."""
     if not hasattr(history, "diverged") or not hasattr(history, "train_loss"):
         raise fail(
             "run",
             "a callable returning a history with .diverged and .train_loss (as lc.fit does)",
             got=f"one returning {type(history).__name__}",
         )
-    if history.diverged or len(history.train_loss) == 0:
-        return math.inf
-    value = float(history.train_loss[-1])
-    return value if math.isfinite(value) else math.inf
+    losses = np.asarray(history.train_loss, dtype=np.float64)
+    if history.diverged or losses.size == 0 or not np.all(np.isfinite(losses)):
+        return math.inf, math.inf
+    first = max(0, math.ceil(by * losses.size - 1e-9) - 1)  # epoch e (from 1) ends at e/n
+    return float(losses[-1]), float(np.max(losses[first:]))
 
 
 def stability_scan(
@@ -324,17 +334,23 @@ def stability_scan(
     lrs: Sequence[float] | np.ndarray,
     *,
     bound: float,
+    by: float = 0.5,
     stop_at_failure: bool = True,
 ) -> StabilityScan:
     r"""Run ``run(lr)`` up a grid of learning rates and find the largest stable one.
 
-    A run is *stable* when it did not diverge (``history.diverged`` is False) and its final
-    training loss is below ``bound``. Scanning from the smallest LR, the largest stable LR is
-    the last one before the first failure; with ``stop_at_failure`` (default) the LRs above
-    it are not run at all, which saves the expensive, doomed runs.
+    A run is *stable* when it did not diverge (``history.diverged`` is False) and its
+    training loss after every epoch from fraction ``by`` of the run on is below ``bound``:
+    with :math:`E` epochs, the losses :math:`L_e` of the epochs
+    :math:`e \ge \lceil by \cdot E \rceil` (counted from 1) are all below ``bound``. The
+    default ``by=0.5`` asks for the loss to be below ``bound`` half-way through and to stay
+    there, so a run that sits near chance for most of training and drops at the end is not
+    stable; ``by=1`` checks the final loss alone. Scanning from the smallest LR, the largest
+    stable LR is the last one before the first failure; with ``stop_at_failure`` (default)
+    the LRs above it are not run at all, which saves the expensive, doomed runs.
 
     ``run`` takes an LR and returns an ``lc.fit`` history (anything with ``.diverged`` and
-    ``.train_loss``).
+    ``.train_loss``, one loss per epoch).
 
     Example::
 
@@ -343,7 +359,7 @@ def stability_scan(
         ...     opt = torch.optim.Adam(model.parameters(), lr=lr)
         ...     return fit(model, load_digits_data(0), optimizer=opt, epochs=2,
         ...                batch_size=32, progress=False)
-        >>> stability_scan(run, [1e-2, 1e-1, 1.0], bound=0.5).largest_stable
+        >>> stability_scan(run, [1e-2, 1e-1, 1.0], bound=1.0).largest_stable
         0.1
     """
     as_callable("run", run, "a callable lr -> history")
@@ -351,15 +367,18 @@ def stability_scan(
     if np.any(grid <= 0) or np.any(np.diff(grid) <= 0):
         raise fail("lrs", "learning rates > 0 in strictly increasing order", grid.tolist())
     bound = as_real("bound", bound, low=0.0, low_open=True)
-    final = np.full(grid.size, np.nan)
+    by = as_real("by", by, low=0.0, high=1.0, low_open=True)
+    final, worst = np.full(grid.size, np.nan), np.full(grid.size, np.nan)
     histories: list[Any] = [None] * grid.size
     for i, lr in enumerate(grid):
         history = run(float(lr))
         histories[i] = history
-        final[i] = _final_loss(history)
-        if stop_at_failure and not final[i] < bound:
+        final[i], worst[i] = _scored_losses(history, by)
+        if stop_at_failure and not worst[i] < bound:
             break
-    return StabilityScan(lrs=grid, final_loss=final, bound=bound, histories=histories)
+    return StabilityScan(
+        lrs=grid, final_loss=final, worst_loss=worst, bound=bound, by=by, histories=histories
+    )
 
 
 # --------------------------------------------------------------------------- gradient norms

@@ -183,36 +183,53 @@ combinable_spec = st.sampled_from(sorted(COMBINABLE_KWARGS)).flatmap(
     lambda name: st.tuples(st.just(name), COMBINABLE_KWARGS[name])
 )
 
+_LINEAR_WITH_WARMUP = st.integers(0, 50).flatmap(
+    lambda w: st.fixed_dictionaries(
+        {"warmup_steps": st.just(w), "total_steps": st.integers(max(w, 1), 300)}
+    )
+)
+_COSINE_WITH_WARMUP = st.integers(0, 50).flatmap(
+    lambda w: st.fixed_dictionaries(
+        {
+            "warmup_steps": st.just(w),
+            "total_steps": st.integers(max(w, 1), 300),
+            "min_factor": st.just(0.0) | st.floats(0.0, 1.0),
+        }
+    )
+)
+_WARMUP_STABLE_DECAY = st.tuples(st.integers(0, 40), st.integers(1, 60)).flatmap(
+    lambda wd: st.fixed_dictionaries(
+        {
+            "warmup_steps": st.just(wd[0]),
+            "decay_steps": st.just(wd[1]),
+            "total_steps": st.integers(wd[0] + wd[1], 300),
+            "min_factor": st.just(0.0) | st.floats(0.0, 1.0),
+            "cooldown": st.sampled_from(["linear", "1-sqrt"]),
+        }
+    )
+)
+
 MODERN_KWARGS = {
-    "linear_with_warmup": st.integers(0, 50).flatmap(
-        lambda w: st.fixed_dictionaries(
-            {"warmup_steps": st.just(w), "total_steps": st.integers(max(w, 1), 300)}
-        )
+    "linear_with_warmup": _LINEAR_WITH_WARMUP,
+    "transformers_linear_with_warmup": _LINEAR_WITH_WARMUP,
+    "cosine_with_warmup": _COSINE_WITH_WARMUP,
+    "transformers_cosine_with_warmup": _COSINE_WITH_WARMUP,
+    "transformers_constant_with_warmup": st.fixed_dictionaries(
+        {"warmup_steps": st.integers(0, 50)}
     ),
-    "cosine_with_warmup": st.integers(0, 50).flatmap(
-        lambda w: st.fixed_dictionaries(
-            {
-                "warmup_steps": st.just(w),
-                "total_steps": st.integers(max(w, 1), 300),
-                "min_factor": st.floats(0.0, 0.5),
-            }
-        )
-    ),
-    "constant_with_warmup": st.fixed_dictionaries({"warmup_steps": st.integers(0, 50)}),
     "inverse_sqrt": st.fixed_dictionaries({"warmup_steps": st.integers(1, 50)}),
     "linear_warmup": st.fixed_dictionaries({"warmup_steps": st.integers(1, 50)}),
     "untuned_linear_warmup": st.fixed_dictionaries({"beta2": st.floats(0.9, 0.999)}),
-    "warmup_stable_decay": st.tuples(st.integers(0, 40), st.integers(1, 60)).flatmap(
-        lambda wd: st.fixed_dictionaries(
-            {
-                "warmup_steps": st.just(wd[0]),
-                "decay_steps": st.just(wd[1]),
-                "total_steps": st.integers(wd[0] + wd[1], 300),
-                "min_factor": st.floats(0.0, 0.5),
-                "cooldown": st.sampled_from(["linear", "1-sqrt"]),
-            }
-        )
-    ),
+    "warmup_stable_decay": _WARMUP_STABLE_DECAY,
+    "transformers_warmup_stable_decay": _WARMUP_STABLE_DECAY,
+}
+
+#: each course warmup form and the transformers form it equals from step ``warmup_steps`` on
+COURSE_AND_TRANSFORMERS = {
+    "linear_with_warmup": "transformers_linear_with_warmup",
+    "cosine_with_warmup": "transformers_cosine_with_warmup",
+    "linear_warmup": "transformers_constant_with_warmup",
+    "warmup_stable_decay": "transformers_warmup_stable_decay",
 }
 
 #: metric values with ties and near-ties for ReduceLROnPlateau

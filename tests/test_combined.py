@@ -107,7 +107,7 @@ def test_branches_share_the_stable_run(task):
     assert br.branch_points == {100: 75, 200: 150}
     assert br.decay_steps == {100: 25, 200: 50}
     assert br.steps_computed == 150 + 25 + 50 and br.steps_separate == 300
-    stable = lc.run_online(task, lc.lr_curve("constant_with_warmup", 150, lr=0.05, warmup_steps=10))
+    stable = lc.run_online(task, lc.lr_curve("linear_warmup", 150, lr=0.05, warmup_steps=10))
     assert np.array_equal(br.stable.loss, stable.loss)
     for b, s in br.branch_points.items():
         assert np.array_equal(br.runs[b].loss[: s + 1], stable.loss[: s + 1])

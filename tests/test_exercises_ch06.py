@@ -65,6 +65,7 @@ def test_warmup_lambda_accepts_shifted_ramp(capsys):
     # a numpy-returning variant, and LinearLR's equivalent line
     assert check_warmup_lambda(lambda t: np.float64(_right(t))) is True
     assert check_warmup_lambda(lambda t: min((t + 1) / W, (T - t) / (T - W))) is True
+    assert check_warmup_lambda(lc.linear_with_warmup(W, T)) is True  # the course's form
 
 
 def test_warmup_lambda_accepted_one_trains_every_step():
@@ -75,7 +76,7 @@ def test_warmup_lambda_accepted_one_trains_every_step():
 @pytest.mark.parametrize(
     "fn, hint",
     [
-        (lc.linear_with_warmup(W, T), "LR 0"),  # transformers' schedule
+        (lc.transformers_linear_with_warmup(W, T), "LR 0"),  # transformers' schedule
         (lambda t: min(1.0, (t + 1) / W), "last step still uses"),  # never decays
         (lambda t: (t + 1) / W if t < W else (T - 1 - t) / (T - 1 - W), "hits 0 at step 999"),
         (lambda t: 1.0 if t < W else (T - t) / (T - W), "starts near"),

@@ -149,14 +149,16 @@ def test_adaptive_spread_matches_the_closed_form_at_t1_and_shrinks():
 
 
 def _fake(losses):
-    """run(lr) returning canned histories; records which LRs ran."""
+    """run(lr) returning canned histories (a loss, or a list of epoch losses; None: diverged);
+    records which LRs ran."""
     calls = []
 
     def run(lr):
         calls.append(lr)
         loss = losses[lr]
         diverged = loss is None
-        return SimpleNamespace(diverged=diverged, train_loss=[] if diverged else [loss])
+        epochs = [] if diverged else list(np.atleast_1d(loss))
+        return SimpleNamespace(diverged=diverged, train_loss=epochs)
 
     return run, calls
 
@@ -187,6 +189,26 @@ def test_stability_scan_divergence_and_edges():
     assert lc.stability_scan(run, [0.1], bound=1.0).largest_stable == 0.0
 
 
+def test_stability_scan_needs_the_loss_below_the_bound_from_fraction_by_on():
+    stuck = [2.3, 2.3, 2.3, 1.2]  # near chance for 3 of 4 epochs, below the bound at the end
+    early = [2.3, 1.5, 1.2, 1.0]  # below the bound from half-way on
+    relapse = [1.0, 0.9, 2.5, 1.0]  # below at the end, above after epoch 3
+    run, _ = _fake({0.1: early, 0.2: stuck, 0.3: relapse})
+    scan = lc.stability_scan(run, [0.1, 0.2, 0.3], bound=2.0, stop_at_failure=False)
+    assert scan.by == 0.5 and scan.stable.tolist() == [True, False, False]
+    assert scan.final_loss.tolist() == [1.0, 1.2, 1.0]
+    assert scan.worst_loss.tolist() == [1.5, 2.3, 2.5]  # epochs 2-4 of 4 are checked
+    assert scan.largest_stable == 0.1 and "worst 2.3" in repr(scan) and "by=0.5" in repr(scan)
+    # by=1: the final loss alone (the looser rule); a small by: every epoch
+    final_only = lc.stability_scan(run, [0.1, 0.2, 0.3], bound=2.0, by=1.0, stop_at_failure=False)
+    assert final_only.stable.all() and np.array_equal(final_only.worst_loss, final_only.final_loss)
+    every = lc.stability_scan(run, [0.1], bound=2.0, by=0.01)
+    assert every.worst_loss[0] == 2.3 and not every.stable[0]
+    # the epoch that ends exactly at fraction by is the first one checked: 0.75 * 4 -> epoch 3
+    assert lc.stability_scan(run, [0.3], bound=2.0, by=0.75).worst_loss[0] == 2.5
+    assert lc.stability_scan(run, [0.1], bound=2.0, by=0.75).worst_loss[0] == 1.2
+
+
 def test_stability_scan_with_real_training():
     def run(lr):
         model = lc.mlp(64, 32, 10, seed=0)
@@ -194,7 +216,7 @@ def test_stability_scan_with_real_training():
         data = lc.load_digits_data(seed=0)
         return lc.fit(model, data, optimizer=opt, epochs=2, batch_size=32, progress=False)
 
-    scan = lc.stability_scan(run, [1e-2, 1e-1, 3.0], bound=0.5)
+    scan = lc.stability_scan(run, [1e-2, 1e-1, 3.0], bound=1.0)
     assert scan.largest_stable == 0.1
     assert scan.histories[2].final()["train_loss"] > 2.0  # lr 3: chance level, not NaN
 
@@ -257,8 +279,9 @@ def test_layer_grad_norms_rejects_bad_input():
 # ----------------------------------------------------------------------------- arguments
 
 
-def _scan(bound: float = 1.0):
-    return lc.stability_scan(_fake({0.1: 0.5, 0.2: 2.0})[0], [0.1, 0.2], bound=bound)
+def _scan(bound: float = 1.0, by: float = 0.5):
+    run = _fake({0.1: [1.5, 0.5], 0.2: [0.9, 2.0]})[0]
+    return lc.stability_scan(run, [0.1, 0.2], bound=bound, by=by)
 
 
 CALLS = [
@@ -269,7 +292,7 @@ CALLS = [
     (lc.radam_sgd_steps, {"beta2": 0.99, "threshold": 4.5}),
     (lc.radam_updates, {"grads": np.ones((7, 1)), "lr": 0.1, "eps": 1e-6, "threshold": 5.0}),
     (lc.adaptive_lr_spread, {"steps": [1, 5], "beta2": 0.99, "n": 200, "q": 0.2, "seed": 1}),
-    (_scan, {"bound": 1.0}),
+    (_scan, {"bound": 1.0, "by": 0.75}),
 ]
 
 
@@ -314,6 +337,8 @@ BAD = [
     (lc.stability_scan, RUN, "lrs", [0.1, 0.01]),
     (lc.stability_scan, RUN, "lrs", [0.0, 0.1]),
     (lc.stability_scan, RUN, "bound", 0.0),
+    (lc.stability_scan, RUN, "by", 0.0),
+    (lc.stability_scan, RUN, "by", 1.5),
     (lc.stability_scan, RUN, "run", 3),
 ]
 

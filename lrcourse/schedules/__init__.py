@@ -34,12 +34,15 @@ from .api import (
 )
 from .factors import (
     Factor,
-    constant_with_warmup,
     cosine_with_warmup,
     inverse_sqrt,
     join,
     linear_warmup,
     linear_with_warmup,
+    transformers_constant_with_warmup,
+    transformers_cosine_with_warmup,
+    transformers_linear_with_warmup,
+    transformers_warmup_stable_decay,
     untuned_linear_warmup,
     warmup_stable_decay,
 )
@@ -51,7 +54,6 @@ __all__ = [
     "TORCH_SCHEDULERS",
     "Factor",
     "check_schedule",
-    "constant_with_warmup",
     "cosine_with_warmup",
     "inverse_sqrt",
     "join",
@@ -61,6 +63,10 @@ __all__ = [
     "momentum_curve",
     "schedule_names",
     "schedule_spec",
+    "transformers_constant_with_warmup",
+    "transformers_cosine_with_warmup",
+    "transformers_linear_with_warmup",
+    "transformers_warmup_stable_decay",
     "untuned_linear_warmup",
     "warmup_stable_decay",
 ]

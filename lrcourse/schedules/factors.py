@@ -4,6 +4,12 @@ A factor schedule is a multiplicative LR factor :math:`f(t)` (use it as ``Lambda
 ``lr_lambda``). Each is built from pieces joined at integer boundaries by :func:`join` (as
 optax's ``join_schedules``): piece ``i`` runs from boundary ``b_{i-1}`` on, on the local step
 :math:`t - b_{i-1}`. The warmup ramp is :func:`ramp`, written once for all of them.
+
+Two ramps: the course's forms (:func:`linear_with_warmup`, :func:`cosine_with_warmup`,
+:func:`warmup_stable_decay`, :func:`linear_warmup`) ramp as :math:`(t+1)/w`, so no step of
+the warmup uses LR 0; the ``transformers_*`` forms ramp as :math:`t/w`, as Hugging Face
+transformers does (factor 0 at step 0), and equal the library's schedulers. From step
+:math:`w` on the two are identical.
 """
 
 from __future__ import annotations
@@ -19,13 +25,16 @@ from ..validation import as_choice, as_int, as_real, fail
 __all__ = [
     "FACTOR_SCHEDULES",
     "Factor",
-    "constant_with_warmup",
     "cosine_with_warmup",
     "inverse_sqrt",
     "join",
     "linear_warmup",
     "linear_with_warmup",
     "ramp",
+    "transformers_constant_with_warmup",
+    "transformers_cosine_with_warmup",
+    "transformers_linear_with_warmup",
+    "transformers_warmup_stable_decay",
     "untuned_linear_warmup",
     "warmup_stable_decay",
 ]
@@ -70,10 +79,6 @@ def _constant(u: np.ndarray) -> np.ndarray:
     return np.ones_like(u)
 
 
-def _transformers_ramp(w: int) -> Piece:
-    return ramp(max(1, w))
-
-
 class Factor:
     """A multiplicative LR factor ``f(step)``; works on an int (returns float) or an array.
 
@@ -102,6 +107,21 @@ class Factor:
         return f"{self.public_name}({args})"
 
 
+class _Warmup(Factor):
+    """A factor that opens with a linear warmup over ``warmup_steps`` steps (0: none).
+
+    ``ramp_start`` chooses the ramp, :func:`ramp` with ``start=ramp_start``: 1.0 is the
+    course's :math:`(t+1)/w` (no step of the warmup uses LR 0), 0.0 is transformers'
+    :math:`t/w` (step 0 uses LR 0). The ``transformers_*`` classes differ only there.
+    """
+
+    ramp_start = 1.0
+
+    def warmup_piece(self) -> Piece:
+        """The ramp of the steps :math:`t < w`."""
+        return ramp(max(1, self.warmup_steps), start=self.ramp_start)
+
+
 def _check_total(warmup_steps: int, total_steps: int) -> None:
     if total_steps < warmup_steps:
         raise fail("total_steps", f">= warmup_steps ({warmup_steps})", total_steps)
@@ -112,7 +132,7 @@ _positive_int = partial(as_int, low=1)
 _unit = partial(as_real, low=0.0, high=1.0)
 
 
-class _LinearWithWarmup(Factor):
+class _LinearWithWarmup(_Warmup):
     public_name = "linear_with_warmup"
 
     def __init__(self, warmup_steps: int, total_steps: int) -> None:
@@ -127,10 +147,15 @@ class _LinearWithWarmup(Factor):
         def decay(u):
             return np.maximum(0.0, (span - u) / max(1, span))
 
-        return [_transformers_ramp(w), decay], [w]
+        return [self.warmup_piece(), decay], [w]
 
 
-class _CosineWithWarmup(Factor):
+class _TransformersLinearWithWarmup(_LinearWithWarmup):
+    public_name = "transformers_linear_with_warmup"
+    ramp_start = 0.0
+
+
+class _CosineWithWarmup(_Warmup):
     public_name = "cosine_with_warmup"
 
     def __init__(self, warmup_steps: int, total_steps: int, min_factor: float = 0.0) -> None:
@@ -144,19 +169,33 @@ class _CosineWithWarmup(Factor):
 
         def cosine(u):
             progress = np.clip(u / max(1, t - w), 0.0, 1.0)
-            return m + (1.0 - m) * 0.5 * (1.0 + np.cos(np.pi * progress))
+            return 0.5 * (1.0 + np.cos(np.pi * progress)) * (1.0 - m) + m
 
-        return [_transformers_ramp(w), cosine], [w]
+        return [self.warmup_piece(), cosine], [w]
 
 
-class _ConstantWithWarmup(Factor):
-    public_name = "constant_with_warmup"
+class _TransformersCosineWithWarmup(_CosineWithWarmup):
+    public_name = "transformers_cosine_with_warmup"
+    ramp_start = 0.0
+
+
+class _LinearWarmup(_Warmup):
+    """The ramp, then 1: the course's constant-with-warmup (``w >= 1``)."""
+
+    public_name = "linear_warmup"
+    _low = 1
 
     def __init__(self, warmup_steps: int) -> None:
-        self.warmup_steps = _warmup_steps("warmup_steps", warmup_steps)
+        self.warmup_steps = as_int("warmup_steps", warmup_steps, low=self._low)
 
     def pieces(self):
-        return [_transformers_ramp(self.warmup_steps), _constant], [self.warmup_steps]
+        return [self.warmup_piece(), _constant], [self.warmup_steps]
+
+
+class _TransformersConstantWithWarmup(_LinearWarmup):
+    public_name = "transformers_constant_with_warmup"
+    ramp_start = 0.0
+    _low = 0
 
 
 class _InverseSqrt(Factor):
@@ -174,7 +213,7 @@ class _InverseSqrt(Factor):
         return [ramp(w, start=1.0), decay], [w - 1]
 
 
-class _WarmupStableDecay(Factor):
+class _WarmupStableDecay(_Warmup):
     public_name = "warmup_stable_decay"
 
     def __init__(
@@ -202,19 +241,23 @@ class _WarmupStableDecay(Factor):
         shape = (lambda p: p) if self.cooldown == "linear" else np.sqrt
 
         def cool(u):
-            return m + (1.0 - m) * (1.0 - shape(np.clip(u / d, 0.0, 1.0)))
+            return (1.0 - shape(np.clip(u / d, 0.0, 1.0))) * (1.0 - m) + m
 
-        return [_transformers_ramp(w), _constant, cool], [w, t - d]
+        return [self.warmup_piece(), _constant, cool], [w, t - d]
 
 
-class _LinearWarmup(Factor):
-    public_name = "linear_warmup"
+class _TransformersWarmupStableDecay(_WarmupStableDecay):
+    public_name = "transformers_warmup_stable_decay"
+    ramp_start = 0.0
 
-    def __init__(self, warmup_steps: int) -> None:
-        self.warmup_steps = _positive_int("warmup_steps", warmup_steps)
+    def warmup_piece(self) -> Piece:
+        """transformers' WSD warmup rises from ``min_factor``: :math:`m + (1-m)\\,t/w`."""
+        up, m = super().warmup_piece(), self.min_factor
 
-    def pieces(self):
-        return [ramp(self.warmup_steps, start=1.0, cap=True)], []
+        def piece(u):
+            return up(u) * (1.0 - m) + m
+
+        return piece
 
 
 class _UntunedLinearWarmup(Factor):
@@ -228,42 +271,87 @@ class _UntunedLinearWarmup(Factor):
 
 
 def linear_with_warmup(warmup_steps: int, total_steps: int) -> Factor:
-    r"""Linear warmup, then linear decay to 0 at ``total_steps``.
+    r"""Linear warmup that uses no step at LR 0, then linear decay to 0 at ``total_steps``.
 
-    .. math:: f(t) = t/w \ (t < w), \qquad \max\!\big(0, (T - t)/(T - w)\big) \ (t \ge w)
+    .. math:: f(t) = \frac{t + 1}{w} \ (t < w), \qquad
+              \max\!\Big(0, \frac{T - t}{T - w}\Big) \ (t \ge w)
 
-    The same values as transformers' ``get_linear_schedule_with_warmup``.
+    Step 0 uses :math:`\eta/w`, step :math:`w-1` the full :math:`\eta`; from step :math:`w` on
+    the values of transformers' ``get_linear_schedule_with_warmup``, whose ramp :math:`t/w`
+    starts at 0 (:func:`transformers_linear_with_warmup`). ``w = 0``: no warmup.
 
     >>> f = linear_with_warmup(10, 100)
-    >>> f(0), f(5), f(10), f(100)
-    (0.0, 0.5, 1.0, 0.0)
+    >>> f(0), f(9), f(10), f(55), f(100)
+    (0.1, 1.0, 1.0, 0.5, 0.0)
     """
     return _LinearWithWarmup(warmup_steps, total_steps)
 
 
+def transformers_linear_with_warmup(warmup_steps: int, total_steps: int) -> Factor:
+    r"""transformers' ``get_linear_schedule_with_warmup``: the ramp :math:`t/w` starts at 0.
+
+    .. math:: f(t) = t/w \ (t < w), \qquad \max\!\Big(0, \frac{T - t}{T - w}\Big) \ (t \ge w)
+
+    Its first update uses LR 0; :func:`linear_with_warmup` is the same schedule without that.
+
+    >>> f = transformers_linear_with_warmup(10, 100)
+    >>> f(0), f(5), f(10), f(100)
+    (0.0, 0.5, 1.0, 0.0)
+    """
+    return _TransformersLinearWithWarmup(warmup_steps, total_steps)
+
+
 def cosine_with_warmup(warmup_steps: int, total_steps: int, min_factor: float = 0.0) -> Factor:
-    r"""Linear warmup, then a half cosine from 1 down to ``min_factor`` (held after ``T``).
+    r"""Linear warmup that uses no step at LR 0, then a half cosine from 1 down to
+    ``min_factor`` at ``total_steps`` (held after it).
 
-    .. math:: f(t) = m + (1-m)\,\tfrac12\big(1 + \cos(\pi\,\min(1, \tfrac{t-w}{T-w}))\big)
+    .. math:: f(t) = \frac{t+1}{w} \ (t < w), \qquad
+              m + (1-m)\,\tfrac12\Big(1 + \cos\big(\pi\,\min(1, \tfrac{t-w}{T-w})\big)\Big)
+              \ (t \ge w)
 
-    With ``min_factor=0`` and ``t <= T`` the same values as transformers'
-    ``get_cosine_schedule_with_warmup``.
+    From step :math:`w` on (and up to :math:`T`) the values of transformers'
+    ``get_cosine_schedule_with_warmup`` (``min_factor=0``) and
+    ``get_cosine_with_min_lr_schedule_with_warmup`` (``min_lr_rate=min_factor``); their ramp
+    is :math:`t/w` (:func:`transformers_cosine_with_warmup`).
 
     >>> f = cosine_with_warmup(10, 110, min_factor=0.1)
-    >>> round(f(60), 3), f(110), f(500)
-    (0.55, 0.1, 0.1)
+    >>> f(0), round(f(60), 3), f(110), f(500)
+    (0.1, 0.55, 0.1, 0.1)
     """
     return _CosineWithWarmup(warmup_steps, total_steps, min_factor)
 
 
-def constant_with_warmup(warmup_steps: int) -> Factor:
-    r"""Linear warmup, then constant: :math:`f(t) = \min(1, t/w)`.
+def transformers_cosine_with_warmup(
+    warmup_steps: int, total_steps: int, min_factor: float = 0.0
+) -> Factor:
+    r"""transformers' cosine schedule with warmup: the ramp :math:`t/w` starts at 0.
 
-    >>> f = constant_with_warmup(4)
+    .. math:: f(t) = t/w \ (t < w), \qquad
+              m + (1-m)\,\tfrac12\Big(1 + \cos\big(\pi\,\min(1, \tfrac{t-w}{T-w})\big)\Big)
+              \ (t \ge w)
+
+    For :math:`t \le T`, ``get_cosine_schedule_with_warmup`` (``min_factor=0``) and
+    ``get_cosine_with_min_lr_schedule_with_warmup(min_lr_rate=min_factor)``; after :math:`T`
+    transformers' cosine climbs again, this one holds ``min_factor``.
+
+    >>> f = transformers_cosine_with_warmup(10, 110, min_factor=0.1)
+    >>> f(0), f(5), round(f(60), 3), f(110)
+    (0.0, 0.5, 0.55, 0.1)
+    """
+    return _TransformersCosineWithWarmup(warmup_steps, total_steps, min_factor)
+
+
+def transformers_constant_with_warmup(warmup_steps: int) -> Factor:
+    r"""transformers' ``get_constant_schedule_with_warmup``: :math:`f(t) = \min(1, t/w)`.
+
+    Its first update uses LR 0. The course's form, whose ramp is :math:`(t+1)/w`, is
+    :func:`linear_warmup`.
+
+    >>> f = transformers_constant_with_warmup(4)
     >>> [f(t) for t in range(6)]
     [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
     """
-    return _ConstantWithWarmup(warmup_steps)
+    return _TransformersConstantWithWarmup(warmup_steps)
 
 
 def inverse_sqrt(warmup_steps: int) -> Factor:
@@ -290,26 +378,58 @@ def warmup_stable_decay(
 ) -> Factor:
     r"""Warmup-stable-decay (WSD): ramp up, hold at 1, cool down over the last ``decay_steps``.
 
-    With :math:`p = \mathrm{clip}((t - (T - d))/d, 0, 1)` the cooldown is
+    The warmup is :math:`(t+1)/w` for :math:`t < w` (no step at LR 0). With
+    :math:`p = \mathrm{clip}((t - (T - d))/d, 0, 1)` the cooldown is
     :math:`f = m + (1 - m)(1 - p)` (``"linear"``) or :math:`m + (1-m)(1 - \sqrt{p})`
-    (``"1-sqrt"``, Hägele et al. 2024).
+    (``"1-sqrt"``, Hägele et al. 2024). From step :math:`w` on the values of transformers'
+    ``get_wsd_schedule`` (:func:`transformers_warmup_stable_decay`, whose warmup starts at
+    ``min_factor``).
 
     >>> f = warmup_stable_decay(10, 100, 20)
-    >>> f(50), f(90), f(100)
-    (1.0, 0.5, 0.0)
+    >>> f(0), f(50), f(90), f(100)
+    (0.1, 1.0, 0.5, 0.0)
     """
     return _WarmupStableDecay(warmup_steps, total_steps, decay_steps, min_factor, cooldown)
 
 
+def transformers_warmup_stable_decay(
+    warmup_steps: int,
+    total_steps: int,
+    decay_steps: int,
+    min_factor: float = 0.0,
+    cooldown: str = "linear",
+) -> Factor:
+    r"""transformers' ``get_wsd_schedule`` (linear warmup, ``decay_type`` ``"linear"`` or
+    ``"1-sqrt"``, ``min_lr_ratio=min_factor``): its warmup starts at ``min_factor``.
+
+    .. math:: f(t) = m + (1 - m)\,t/w \ (t < w), \quad 1 \ \text{(stable)}, \quad
+              m + (1 - m)(1 - p) \ \text{or} \ m + (1 - m)(1 - \sqrt{p}) \ \text{(cooldown)}
+
+    with :math:`p = \mathrm{clip}((t - (T - d))/d, 0, 1)`. With ``min_factor=0`` its first
+    update uses LR 0; :func:`warmup_stable_decay` ramps as :math:`(t+1)/w` instead.
+
+    >>> f = transformers_warmup_stable_decay(10, 100, 20, min_factor=0.1)
+    >>> f(0), f(50), round(f(90), 3), f(100)
+    (0.1, 1.0, 0.55, 0.1)
+    >>> transformers_warmup_stable_decay(10, 100, 20)(0)
+    0.0
+    """
+    return _TransformersWarmupStableDecay(
+        warmup_steps, total_steps, decay_steps, min_factor, cooldown
+    )
+
+
 def linear_warmup(warmup_steps: int) -> Factor:
-    r"""Linear warmup whose first step is not wasted, then constant.
+    r"""Linear warmup whose first step is not wasted, then constant: the course's
+    constant-with-warmup.
 
     .. math:: f(t) = \min\!\big(1, (t + 1)/w\big), \qquad t = 0, 1, 2, \dots
 
-    Step 0 uses the LR :math:`\eta/w` (not 0, as :math:`t/w` would give), step :math:`w-1` the
-    full :math:`\eta`. The same values as ``LinearLR(start_factor=1/w, total_iters=w-1)``. Use
-    it as ``LambdaLR(optimizer, linear_warmup(w))``; picklable, so the scheduler's
-    ``state_dict`` saves it.
+    Step 0 uses the LR :math:`\eta/w` (not 0, as :math:`t/w` would give, see
+    :func:`transformers_constant_with_warmup`), step :math:`w-1` the full :math:`\eta`. The
+    same values as ``LinearLR(start_factor=1/w, total_iters=w-1)``. Use it as
+    ``LambdaLR(optimizer, linear_warmup(w))``; picklable, so the scheduler's ``state_dict``
+    saves it.
 
     >>> f = linear_warmup(4)
     >>> [f(t) for t in range(6)]
@@ -384,22 +504,46 @@ _TOTAL = Param(
 )
 _FLOOR = Param("min_factor", 0.0, "float", 0.0, 0.5, help="floor", check=_unit)
 
+_DECAY_STEPS = Param(
+    "decay_steps",
+    20,
+    "int",
+    1,
+    500,
+    help="length of the cooldown",
+    check=_positive_int,
+    call_default=REQUIRED,
+)
+_COOLDOWN = Param("cooldown", "linear", "choice", choices=("linear", "1-sqrt"))
+
 FACTOR_SCHEDULES: tuple[ScheduleInfo, ...] = (
     _factor_schedule(
         linear_with_warmup,
-        "Linear warmup to the base LR, then linear decay to 0 (BERT, transformers).",
+        "Linear warmup starting at lr/w (no step at LR 0), then linear decay to 0.",
+        r"f = (k+1)/w \ (k<w), \quad (T-k)/(T-w)",
+        (_warmup(), _TOTAL),
+    ),
+    _factor_schedule(
+        transformers_linear_with_warmup,
+        "transformers' linear warmup + linear decay (BERT): starts at LR 0.",
         r"f = k/w \ (k<w), \quad (T-k)/(T-w)",
         (_warmup(), _TOTAL),
     ),
     _factor_schedule(
         cosine_with_warmup,
-        "Linear warmup, then a half cosine down to min_factor.",
-        r"f = m + (1-m)\tfrac12(1 + \cos(\pi \tfrac{k-w}{T-w}))",
+        "Linear warmup starting at lr/w, then a half cosine down to min_factor.",
+        r"f = (k+1)/w \ (k<w), \quad m + (1-m)\tfrac12(1 + \cos(\pi \tfrac{k-w}{T-w}))",
         (_warmup(), _TOTAL, _FLOOR),
     ),
     _factor_schedule(
-        constant_with_warmup,
-        "Linear warmup, then the base LR.",
+        transformers_cosine_with_warmup,
+        "transformers' linear warmup + half cosine down to min_factor: starts at LR 0.",
+        r"f = k/w \ (k<w), \quad m + (1-m)\tfrac12(1 + \cos(\pi \tfrac{k-w}{T-w}))",
+        (_warmup(), _TOTAL, _FLOOR),
+    ),
+    _factor_schedule(
+        transformers_constant_with_warmup,
+        "transformers' linear warmup, then the base LR: starts at LR 0 (see linear_warmup).",
         r"f = \min(1, k/w)",
         (_warmup(),),
     ),
@@ -411,33 +555,19 @@ FACTOR_SCHEDULES: tuple[ScheduleInfo, ...] = (
     ),
     _factor_schedule(
         warmup_stable_decay,
-        "Warmup, a long constant stretch, then a short cooldown (WSD).",
-        r"f = 1 \text{ then } m + (1-m)(1 - p) \text{ or } (1 - \sqrt{p})",
-        (
-            _warmup(),
-            _TOTAL,
-            Param(
-                "decay_steps",
-                20,
-                "int",
-                1,
-                500,
-                help="length of the cooldown",
-                check=_positive_int,
-                call_default=REQUIRED,
-            ),
-            _FLOOR,
-            Param(
-                "cooldown",
-                "linear",
-                "choice",
-                choices=("linear", "1-sqrt"),
-            ),
-        ),
+        "Warmup starting at lr/w, a long constant stretch, then a short cooldown (WSD).",
+        r"f = (k+1)/w \text{, } 1 \text{, then } m + (1-m)(1 - p) \text{ or } (1 - \sqrt{p})",
+        (_warmup(), _TOTAL, _DECAY_STEPS, _FLOOR, _COOLDOWN),
+    ),
+    _factor_schedule(
+        transformers_warmup_stable_decay,
+        "transformers' WSD: warmup from min_factor (LR 0 when it is 0), constant, cooldown.",
+        r"f = m + (1-m)k/w \text{, } 1 \text{, then } m + (1-m)(1 - p) \text{ or } (1 - \sqrt{p})",
+        (_warmup(), _TOTAL, _DECAY_STEPS, _FLOOR, _COOLDOWN),
     ),
     _factor_schedule(
         linear_warmup,
-        "Linear warmup that does not waste step 0, then the base LR.",
+        "Linear warmup starting at lr/w (no step at LR 0), then the base LR.",
         r"f = \min(1, (k + 1)/w)",
         (_warmup(low=1),),
     ),
