@@ -304,8 +304,10 @@ def lag_fix(
     def lag(b: float, n: int) -> float:
         return smoothing_lag(b, start_lr, end_lr, n, at=n - 1)
 
-    # fewest iterations: grow until the lag is small enough, then bisect
-    lo, hi = num_iter - 1, num_iter  # lag(beta, lo) > limit (or lo is below the minimum of 2)
+    # fewest iterations: double until the lag is small enough, then bisect between the last
+    # count that lags too much (lo) and the first that does not (hi); settings already within
+    # the limit come back as they are
+    lo, hi = num_iter - 1, num_iter
     while lag(beta, hi) > limit:
         lo, hi = hi, 2 * hi
     while hi - lo > 1:
