@@ -8,6 +8,8 @@ they were (:func:`lr_range_test`). :meth:`RangeTest.suggest` turns the curve int
 of :data:`SUGGESTION_RULES`. Around the test:
 
 * :func:`smoothing_lag`: how far (in decades of LR) the smoothed curve trails the raw one;
+  :func:`lag_fix`: the settings that bring it under :data:`LAG_LIMIT`, below which
+  :func:`lr_range_test` runs without a :class:`SmoothingLagWarning`;
 * :func:`restop`: replay a recorded test with another ``beta`` or ``diverge_factor`` (the
   trajectory does not depend on either, only where it stops);
 * :func:`good_band`: the band of LRs a real sweep of full trainings finds, to hold a
@@ -25,6 +27,7 @@ import html
 import io
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,14 +57,18 @@ from .validation import (
 )
 
 __all__ = [
+    "LAG_LIMIT",
     "SUGGESTION_RULES",
     "Band",
     "DivergenceStop",
+    "LagFix",
     "NaiveSweep",
     "RangeTest",
     "RangeTestExplorer",
+    "SmoothingLagWarning",
     "explore_range_test",
     "good_band",
+    "lag_fix",
     "lr_range_test",
     "naive_lr_sweep",
     "plot_rules",
@@ -247,11 +254,116 @@ def smoothing_lag(
     return lag * decades_per_iter
 
 
+#: The most lag, in decades of LR, that :func:`lr_range_test` accepts at the end of an
+#: exponential sweep without a :class:`SmoothingLagWarning`: half a decade, a factor of about 3
+#: in LR (:math:`10^{0.5}`), about the width of the flat top that chapter 9 measures around a
+#: good pick. Chapter 9's settings (200 iterations from 1e-5 to 10, ``beta=0.9``) lag 0.27
+#: decades; fastai's defaults (100 iterations from 1e-7 to 10, ``beta=0.98``) lag 2.72.
+LAG_LIMIT = 0.5
+
+
+class SmoothingLagWarning(UserWarning):
+    """:func:`lr_range_test`'s smoothed curve will lag more than :data:`LAG_LIMIT` decades of
+    LR behind the raw loss at the end of the sweep (its message says by how much, and the
+    ``num_iter`` or ``beta`` that would fix it). Silence it on purpose with
+    ``warnings.filterwarnings("ignore", category=SmoothingLagWarning)``."""
+
+
+@dataclass(frozen=True)
+class LagFix:
+    """Result of :func:`lag_fix`: ``num_iter``, the fewest iterations at the given ``beta``, and
+    ``beta``, the largest smoothing (two decimals) at the given ``num_iter``, whose lag at the
+    end of the sweep is at most ``limit`` decades."""
+
+    num_iter: int
+    beta: float
+    limit: float
+
+
+def lag_fix(
+    beta: float, start_lr: float, end_lr: float, num_iter: int, *, limit: float = LAG_LIMIT
+) -> LagFix:
+    r"""Settings whose smoothed curve lags at most ``limit`` decades at the end of the sweep.
+
+    Two ways to bring ``smoothing_lag(beta, start_lr, end_lr, num_iter, at=num_iter - 1)``
+    down to ``limit``: more iterations at the same ``beta`` (``.num_iter``, the smallest such
+    count), or less smoothing at the same ``num_iter`` (``.beta``, the largest such value,
+    rounded down to two decimals; 0 means no smoothing). Both are searched with
+    :func:`smoothing_lag` itself, which falls as ``num_iter`` grows and rises with ``beta``.
+
+    Example (fastai's defaults: 1e-7 to 10 in 100 iterations, beta = 0.98)::
+
+        >>> lag_fix(0.98, 1e-7, 10, 100)
+        LagFix(num_iter=785, beta=0.86, limit=0.5)
+    """
+    beta = _beta(beta)
+    sweep_lrs(start_lr, end_lr, num_iter)  # validates the sweep
+    num_iter = as_int("num_iter", num_iter, low=2)
+    limit = as_real("limit", limit, low=0.0, low_open=True)
+
+    def lag(b: float, n: int) -> float:
+        return smoothing_lag(b, start_lr, end_lr, n, at=n - 1)
+
+    # fewest iterations: double until the lag is small enough, then bisect between the last
+    # count that lags too much (lo) and the first that does not (hi); settings already within
+    # the limit come back as they are
+    lo, hi = num_iter - 1, num_iter
+    while lag(beta, hi) > limit:
+        lo, hi = hi, 2 * hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if lag(beta, mid) > limit else (lo, mid)
+    # most smoothing: bisect beta in [0, beta], then round down to two decimals
+    if lag(beta, num_iter) <= limit:
+        best = beta
+    else:
+        good, bad = 0.0, beta
+        for _ in range(60):
+            mid = (good + bad) / 2
+            good, bad = (mid, bad) if lag(mid, num_iter) <= limit else (good, mid)
+        best = good
+    best = math.floor(best * 100 + 1e-9) / 100
+    while best > 0 and lag(best, num_iter) > limit:  # guard the rounding
+        best = round(best - 0.01, 2)
+    return LagFix(num_iter=max(hi, 2), beta=max(best, 0.0), limit=limit)
+
+
+def _lag_warning(beta: float, start_lr: float, end_lr: float, num_iter: int) -> str | None:
+    """The :class:`SmoothingLagWarning` message for an exponential sweep, or ``None`` when its
+    lag at the end is within :data:`LAG_LIMIT`."""
+    lag = smoothing_lag(beta, start_lr, end_lr, num_iter, at=num_iter - 1)
+    if lag <= LAG_LIMIT:
+        return None
+    fix = lag_fix(beta, start_lr, end_lr, num_iter)
+    decades = math.log10(end_lr / start_lr)
+    factor = 10**lag
+    times = f"{factor:.2g}" if factor < 10 else f"{factor:.0f}"
+    less = "turn smoothing off (beta=0)" if fix.beta == 0 else f"lower beta to at most {fix.beta:g}"
+    return (
+        f"lr_range_test: with beta={beta:g} and {num_iter} iterations over {decades:.3g} "
+        f"decades of LR, the smoothed loss will lag {lag:.2f} decades behind the raw loss at "
+        f"the end of the sweep (more than LAG_LIMIT = {LAG_LIMIT:g}): the curve drawn at an LR "
+        f"averages losses from LRs about {times} times lower, and the divergence stop may fire "
+        f"late or not at all. Fix: raise num_iter to at least {fix.num_iter} (at "
+        f"beta={beta:g}), or {less} (at num_iter={num_iter}); "
+        "lc.smoothing_lag(..., at=num_iter - 1) gives the lag of any setting."
+    )
+
+
 # ----------------------------------------------------------------------------- suggestions
 
 
-def _longest_descent(values: np.ndarray) -> tuple[int, int]:
-    """Start and end of the longest decreasing subsequence (fastai's ``valley`` search)."""
+def _valley_index(values: np.ndarray) -> int:
+    r"""The index fastai's ``valley`` rule picks: about half way along the longest decreasing
+    run of ``values``.
+
+    With :math:`L` the length of the longest strictly decreasing subsequence (its points need
+    not be adjacent) and :math:`e` the index where the first such subsequence ends, fastai sets
+    :math:`s = e - L` and takes :math:`s + \lfloor L/3 \rfloor + \lfloor L/6 \rfloor`
+    (``int(sections) + int(sections / 2)`` with ``sections = L / 3``), about :math:`e - L/2`:
+    half way, not two thirds. The one departure from fastai: where that index is -1 (a run of
+    two points from index 0), fastai reads the last point of the curve; this reads the first.
+    """
     n = len(values)
     length = np.ones(n, dtype=int)
     start, end = 0, 0
@@ -260,8 +372,9 @@ def _longest_descent(values: np.ndarray) -> tuple[int, int]:
             if values[i] < values[j] and length[i] < length[j] + 1:
                 length[i] = length[j] + 1
         if length[end] < length[i]:
-            end, start = i, i - length[i]
-    return max(start, 0), end
+            end, start = i, i - int(length[i])
+    sections = (end - start) / 3
+    return max(start + int(sections) + int(sections / 2), 0)
 
 
 @dataclass
@@ -287,7 +400,9 @@ class RangeTest:
         """One LR from the curve by ``rule`` (see :data:`SUGGESTION_RULES`).
 
         ``skip_start`` ignores the first points (the smoothing's warm-up). The last point
-        (the one that triggered the stop) is never a candidate.
+        (the one that triggered the stop) is never a candidate. ``valley`` is fastai's index:
+        with ``L`` the length of the longest decreasing subsequence of the smoothed curve and
+        ``e`` where it ends, ``e - L + int(L/3) + int(L/6)``, about half way along it.
 
         >>> import numpy as np
         >>> lrs = np.geomspace(1e-4, 1, 9)
@@ -312,9 +427,7 @@ class RangeTest:
         if rule == "steepest":
             slope = np.gradient(loss, np.log(lrs))
             return float(lrs[int(np.argmin(slope))])
-        start, stop = _longest_descent(loss)
-        third = (stop - start) / 3
-        return float(lrs[start + int(third) + int(third / 2)])
+        return float(lrs[_valley_index(loss)])
 
     def suggestions(self, skip_start: int = 0) -> dict[str, float]:
         """Every rule's suggestion."""
@@ -405,6 +518,14 @@ def lr_range_test(
     (one holding none of them is refused) or a factory ``params -> Optimizer``; the data and
     the model are checked as :func:`lrcourse.fit` checks them.
 
+    The defaults are fastai's (100 iterations from 1e-7 to 10, ``beta=0.98``), and they
+    smooth with a lag of 2.72 decades at the end of the sweep. Before it trains, an
+    exponential sweep whose lag at the end, ``smoothing_lag(beta, start_lr, end_lr, num_iter,
+    at=num_iter - 1)``, exceeds :data:`LAG_LIMIT` (half a decade) issues a
+    :class:`SmoothingLagWarning` naming the lag and the ``num_iter`` or ``beta`` that would
+    bring it under the limit (:func:`lag_fix`). Chapter 9's settings, ``start_lr=1e-5,
+    end_lr=10, num_iter=200, beta=0.9``, lag 0.27 decades.
+
     Example::
 
         >>> data = lc.load_digits_data()
@@ -414,6 +535,7 @@ def lr_range_test(
     """
     lrs = sweep_lrs(start_lr, end_lr, num_iter, mode)
     rule = DivergenceStop(beta, diverge_factor)
+    lag_message = _lag_warning(rule.beta, lrs[0], lrs[-1], len(lrs)) if mode == "exp" else None
     with torch_threads(cpu_threads):  # the checks too: one thread is faster on these sizes
         if not isinstance(model, nn.Module):  # before its state is saved; fit checks the rest
             raise fail("model", "a torch.nn.Module", got=type(model).__name__)
@@ -422,6 +544,8 @@ def lr_range_test(
         batch_size = as_int("batch_size", batch_size, low=1, high=n)
         seed = as_int("seed", seed, low=0)
         opt = resolve_optimizer(model, optimizer)
+        if lag_message is not None:  # the settings are valid: say so before training
+            warnings.warn(lag_message, SmoothingLagWarning, stacklevel=2)
         last = len(lrs) - 1
         with _restored(model, opt):
             history = fit(

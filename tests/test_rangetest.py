@@ -4,6 +4,7 @@ rules, replaying a test, the band, naive sweeps, the synthetic test, plots and t
 from __future__ import annotations
 
 import math
+import warnings
 
 import matplotlib
 import numpy as np
@@ -14,10 +15,13 @@ from hypothesis import strategies as st
 
 import lrcourse as lc
 from lrcourse.rangetest import (
+    LAG_LIMIT,
     Band,
     DivergenceStop,
     RangeTest,
+    SmoothingLagWarning,
     good_band,
+    lag_fix,
     lr_range_test,
     naive_lr_sweep,
     plot_rules,
@@ -30,6 +34,10 @@ from lrcourse.rangetest import (
 from lrcourse.validation import ParameterError
 
 matplotlib.use("Agg")
+
+# tests whose sweeps lag on purpose or by the way (short, cheap sweeps): the warning is tested
+# on its own below
+lagging = pytest.mark.filterwarnings("ignore::lrcourse.rangetest.SmoothingLagWarning")
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +77,7 @@ def test_sweep_accepts_numpy_and_torch_scalars():
     )
 
 
+@lagging
 def test_model_and_optimizer_restored_bit_identically(digits):
     model = lc.mlp(64, 32, 10, seed=1)
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
@@ -125,6 +134,7 @@ def test_smoothing_is_the_bias_corrected_average(digits):
     assert not test.stopped_early
 
 
+@lagging
 def test_same_seed_same_curve(digits):
     runs = [
         lr_range_test(
@@ -154,6 +164,50 @@ def test_rules_on_a_known_curve():
     assert t.suggest("min_div_10") == pytest.approx(minimum / 10)
     assert t.lrs[0] < t.suggest("valley") < minimum
     assert set(t.suggestions()) == {"steepest", "min_div_10", "valley"}
+
+
+def _valley(losses):
+    """The valley suggestion on a hand-made curve, as an index (lrs are 0, 1, 2, ... scaled)."""
+    losses = np.asarray(losses, dtype=float)
+    lrs = 10.0 ** np.arange(len(losses))
+    return int(round(np.log10(RangeTest(lrs, losses, losses, False, len(losses)).suggest())))
+
+
+def test_valley_is_fastai_index_half_way_down_the_longest_descent():
+    # a noisy flat start, then a descent: the longest decreasing subsequence is 2.1 (index 1),
+    # 2.0 (2), 1.8, 1.5, 1.2, 0.9, 0.7, 0.6 (8): L = 8 ending at e = 8. fastai: s = e - L = 0
+    # (one before its first point), sections = 8/3, index s + int(8/3) + int(8/6) = 0 + 2 + 1
+    # = 3: half way from s to e (4) rounded down, not two thirds (5 or 6)
+    curve = [2.0, 2.1, 2.0, 1.8, 1.5, 1.2, 0.9, 0.7, 0.6, 0.9, 3.0]
+    assert _valley(curve) == 3
+    # a descent from the very first point: L = 6 ends at e = 5, s = e - L = -1 (fastai does
+    # not clamp it), index -1 + 2 + 1 = 2
+    assert _valley([6, 5, 4, 3, 2, 1, 2, 3, 4]) == 2
+    # twelve falling points from index 3, and the 1.2 and 1.1 before them join the run:
+    # L = 14, e = 14, s = 0, index 0 + int(14/3) + int(14/6) = 4 + 2 = 6
+    assert _valley([1.0, 1.2, 1.1, *np.linspace(1.0, 0.1, 12), 0.5, 4.0]) == 6
+    # fastai's one slip: two falling points from index 0 give index -1, the curve's *last*
+    # point; here the first
+    assert _valley([2.0, 1.0, 5.0, 5.0]) == 0
+    # no descent at all: the first point
+    assert _valley([1.0, 1.0, 2.0, 3.0]) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=3, max_size=14))
+def test_valley_matches_fastai_loop_order(values):
+    """fastai updates the best end inside its inner loop; the index is the same."""
+    n = len(values)
+    lds, best_start, best_end = [1] * n, 0, 0
+    for i in range(1, n):
+        for j in range(i):
+            if values[i] < values[j] and lds[i] < lds[j] + 1:
+                lds[i] = lds[j] + 1
+            if lds[best_end] < lds[i]:
+                best_end, best_start = i, i - lds[i]
+    third = (best_end - best_start) / 3
+    expected = best_start + int(third) + int(third / 2)
+    assert _valley(values) == max(expected, 0)
 
 
 def test_suggest_bad_input():
@@ -218,6 +272,7 @@ def test_range_test_accepts_numpy_and_torch_scalars(digits):
     assert numpy.settings["beta"] == 0.5 and type(numpy.settings["seed"]) is int
 
 
+@lagging
 def test_a_non_finite_loss_ends_the_test_and_is_recorded(digits):
     calls = []
 
@@ -293,6 +348,7 @@ def recording(digits):
 # ----------------------------------------------------------------------------- smoothing
 
 
+@lagging
 def test_smooth_losses_is_the_finders_average_bit_for_bit(recording):
     assert np.array_equal(smooth_losses(recording.losses, 0.9), recording.smoothed)
 
@@ -357,9 +413,108 @@ def test_smoothing_lag_values():
         smoothing_lag(1.0, 1e-5, 10, 100)
 
 
+# ----------------------------------------------------------------------------- lag warning
+
+
+def _quick_test(digits, **settings):
+    return lr_range_test(
+        lc.mlp(64, 8, 10, seed=0), digits, lambda p: torch.optim.SGD(p, lr=0.1), **settings
+    )
+
+
+def test_the_defaults_on_four_decades_warn_with_the_lag_and_the_fix(digits):
+    """fastai's num_iter and beta over four decades: 1.36 decades of lag at the end."""
+    settings = {"start_lr": 1e-3, "end_lr": 10.0, "num_iter": 100}  # beta: the default 0.98
+    lag = smoothing_lag(0.98, 1e-3, 10.0, 100, at=99)
+    assert lag > LAG_LIMIT
+    fix = lag_fix(0.98, 1e-3, 10.0, 100)
+    with pytest.warns(SmoothingLagWarning) as record:
+        _quick_test(digits, **settings)
+    assert len(record) == 1 and issubclass(record[0].category, UserWarning)
+    message = str(record[0].message)
+    assert f"lag {lag:.2f} decades" in message and f"LAG_LIMIT = {LAG_LIMIT:g}" in message
+    assert f"raise num_iter to at least {fix.num_iter} (at beta=0.98)" in message
+    assert f"lower beta to at most {fix.beta:g} (at num_iter=100)" in message
+    assert record[0].filename == __file__  # attributed to the caller, not to lrcourse
+    # the fix it names is a fix: either change alone brings the lag under the limit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SmoothingLagWarning)
+        _quick_test(digits, **settings, beta=fix.beta)
+        _quick_test(digits, **(settings | {"num_iter": fix.num_iter}))
+    # fastai's own defaults warn too
+    with pytest.warns(SmoothingLagWarning, match="lag 2.72 decades"):
+        _quick_test(digits)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"start_lr": 1e-5, "end_lr": 10.0, "num_iter": 200, "beta": 0.9},  # chapters 7 and 9
+        {"start_lr": 1e-7, "end_lr": 10.0, "num_iter": 1000},  # fastai's beta, enough iterations
+        {"start_lr": 1e-7, "end_lr": 10.0, "num_iter": 100, "beta": 0.8},  # less smoothing
+        {"start_lr": 1e-7, "end_lr": 10.0, "num_iter": 100, "beta": 0.0},  # none
+        {"start_lr": 1e-3, "end_lr": 10.0, "num_iter": 100, "mode": "linear"},  # no decades
+    ],
+)
+def test_endorsed_settings_are_silent(digits, settings):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _quick_test(digits, **settings)
+
+
+def test_bad_settings_are_refused_before_any_warning(digits):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="^beta must be"):
+            _quick_test(digits, beta=1.0)
+        with pytest.raises(ValueError, match="^batch_size must be"):
+            _quick_test(digits, batch_size=0)  # a lagging sweep, refused before it warns
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    beta=st.floats(0.0, 0.995),
+    n=st.integers(2, 400),
+    decades=st.floats(0.3, 10.0),
+    limit=st.sampled_from([0.1, 0.25, LAG_LIMIT, 1.0]),
+)
+def test_lag_fix_is_the_edge_of_the_limit(beta, n, decades, limit):
+    """num_iter: the fewest iterations within the limit; beta: the most smoothing (two
+    decimals) within it; both measured by smoothing_lag itself."""
+    start, end = 1e-6, 1e-6 * 10**decades
+
+    def lag(b, k):
+        return smoothing_lag(b, start, end, k, at=k - 1)
+
+    fix = lag_fix(beta, start, end, n, limit=limit)
+    assert lag(beta, fix.num_iter) <= limit and fix.limit == limit
+    if fix.num_iter > n:
+        assert lag(beta, fix.num_iter - 1) > limit
+    else:
+        assert fix.num_iter == n and lag(beta, n) <= limit
+    assert 0.0 <= fix.beta <= beta and lag(fix.beta, n) <= limit
+    if fix.beta + 0.01 <= beta:
+        assert lag(fix.beta + 0.01, n) > limit - 1e-12
+    assert fix.beta == round(fix.beta, 2) or fix.beta == beta
+
+
+def test_lag_fix_values_and_bad_input():
+    assert lag_fix(0.98, 1e-7, 10, 100) == lag_fix(0.98, 1e-7, 10.0, np.int64(100))
+    fix = lag_fix(0.98, 1e-7, 10, 100)
+    assert smoothing_lag(0.98, 1e-7, 10, fix.num_iter, at=fix.num_iter - 1) <= LAG_LIMIT
+    assert lag_fix(0.9, 1e-5, 10, 200) == lc.rangetest.LagFix(200, 0.9, LAG_LIMIT)  # fine already
+    with pytest.raises(ValueError, match="^limit must be a finite number > 0"):
+        lag_fix(0.9, 1e-5, 10, 200, limit=0)
+    with pytest.raises(ValueError, match="^beta must be"):
+        lag_fix(1.0, 1e-5, 10, 200)
+    with pytest.raises(ValueError, match="^end_lr must be"):
+        lag_fix(0.9, 1e-5, 1e-6, 200)
+
+
 # ----------------------------------------------------------------------------- restop
 
 
+@lagging
 @pytest.mark.parametrize(("beta", "factor"), [(0.9, 4.0), (0.0, 4.0), (0.98, 2.0), (0.5, 1.5)])
 def test_restop_equals_running_the_test(digits, recording, beta, factor):
     direct = lc.lr_range_test(
@@ -383,6 +538,7 @@ def test_restop_equals_running_the_test(digits, recording, beta, factor):
     assert replay.suggestions() == direct.suggestions()
 
 
+@lagging
 def test_restop_keeps_recorded_settings_and_refuses_to_extrapolate(recording):
     same = restop(recording)
     assert np.array_equal(same.smoothed, recording.smoothed)
@@ -524,6 +680,7 @@ def test_plot_rules_marks_every_rule_and_the_band():
         plot_rules([1, 2, 3])
 
 
+@lagging
 def test_explorer_replays_without_training(recording):
     panel = lc.explore_range_test(recording, beta=0.9)
     assert panel.current is not None and panel.error is None

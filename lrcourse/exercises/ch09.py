@@ -7,8 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from ..rangetest import SUGGESTION_RULES, smoothing_lag, sweep_lrs, synthetic_range_test
-from ..validation import as_array, as_choice, as_int, as_real
+from ..rangetest import (
+    LAG_LIMIT,
+    SUGGESTION_RULES,
+    Band,
+    smoothing_lag,
+    sweep_lrs,
+    synthetic_range_test,
+)
+from ..validation import as_array, as_choice, as_int, as_real, fail
 from ._common import close, report, wrong_number
 
 __all__ = [
@@ -17,11 +24,6 @@ __all__ = [
     "check_smoothing_lag",
     "check_sweep_lrs",
 ]
-
-#: the band of constant LRs whose mean validation accuracy after 5 epochs is within 2 points of
-#: the best (SGD, momentum 0.9, batch 32, lc.mlp(64, 64, 10) on digits): chapter 9's real sweep,
-#: measured over 15 seeds (0.0195 to 0.193); the chapter's own 5-seed sweep gives nearly the same
-SGD_BAND = (0.02, 0.19)
 
 
 def _sweep_args(start_lr: Any, end_lr: Any, num_iter: Any) -> tuple[float, float, int]:
@@ -193,75 +195,141 @@ def check_rule_suggestion(answer: float, rule: str = "min_div_10", seed: int = 0
 
 
 def check_smoothing_lag(
-    answer: float,
+    lag_far: float,
+    lag_end: float,
     beta: float = 0.98,
     start_lr: float = 1e-7,
     end_lr: float = 10.0,
     num_iter: int = 100,
 ) -> bool:
-    r"""Exercise: by how many decades of LR does the smoothed curve trail the raw one?
+    r"""Exercise: the smoothing lag far from the start against the lag a short sweep reaches.
 
-    Expected (far from the start): :math:`\frac{\beta}{1-\beta}\cdot
-    \frac{\log_{10}(\eta_{end}/\eta_{start})}{n-1}` (``lc.smoothing_lag``); the exact value at
-    the end of the sweep (``at=num_iter - 1``) and the window rule of thumb
-    :math:`1/(1-\beta)` iterations pass too.
+    Expected, in decades of LR (``D = log10(end_lr / start_lr) / (num_iter - 1)`` per
+    iteration): ``lag_far``, the far-from-start value
+    :math:`\frac{\beta}{1-\beta} D` (``lc.smoothing_lag(beta, start_lr, end_lr, num_iter)``;
+    the window rule of thumb :math:`D/(1-\beta)` passes too), and ``lag_end``, the lag at the
+    last iteration :math:`i = n - 1`: the mean of :math:`k` under the normalised weights
+    :math:`\beta^k`, :math:`k = 0..i`, times ``D`` (``lc.smoothing_lag(..., at=num_iter - 1)``).
 
     Example::
 
-        >>> check_smoothing_lag(0.98 / 0.02 * 8 / 99)
+        >>> check_smoothing_lag(0.98 / 0.02 * 8 / 99, lc.smoothing_lag(0.98, 1e-7, 10, 100, at=99))
         Correct! ...
         True
     """
     start, end, n = _sweep_args(start_lr, end_lr, num_iter)
     beta = as_real("beta", beta, low=0.0, high=1.0, low_open=True, high_open=True)
-    a = as_real("answer", answer)
-    right = smoothing_lag(beta, start, end, n)
-    at_end = smoothing_lag(beta, start, end, n, at=n - 1)
+    far = as_real("lag_far", lag_far)
+    at_end = as_real("lag_end", lag_end)
+    right_far = smoothing_lag(beta, start, end, n)
+    right_end = smoothing_lag(beta, start, end, n, at=n - 1)
     decades = math.log10(end / start)
     per_iter = decades / (n - 1)
     window = per_iter / (1 - beta)
-    if close(a, right, 0.03) or close(a, window, 0.03):
-        return report(
-            True,
-            f"about {right:.3g} decades: the average looks back beta/(1-beta) = "
-            f"{beta / (1 - beta):.3g} iterations, and each iteration is {per_iter:.3g} decades. "
-            f"(At the end of this sweep the bias correction trims it to {at_end:.3g}.) A feature "
-            f"of the raw curve appears about 10^{right:.2g} times further right when smoothed.",
+    if not (close(far, right_far, 0.03) or close(far, window, 0.03)):
+        if close(far, right_end, 0.03) and not close(right_end, right_far, 0.03):
+            return report(
+                False,
+                "lag_far is the lag at the end of this sweep: lag_far asks for the formula's "
+                "value, beta/(1-beta) iterations, which the average reaches only far from the "
+                "start.",
+            )
+        known = [
+            (
+                beta / (1 - beta),
+                "lag_far is the lag in iterations; convert it to decades of LR "
+                f"(each iteration moves log10(end/start)/(n-1) = {per_iter:.3g} decades).",
+            ),
+            (
+                right_far * math.log(10),
+                "lag_far is in natural-log units; a decade is a factor 10: use log10.",
+            ),
+            (per_iter, "lag_far is how far one iteration moves; multiply by the average's lag."),
+            (10**right_far, "lag_far is a factor of LR, not a number of decades: take its log10."),
+            (decades, "lag_far is the width of the whole sweep in decades, not the smoothing lag."),
+            (
+                (1 - beta) * per_iter,
+                "lag_far is upside down: the lag grows as beta approaches 1, like beta/(1-beta).",
+            ),
+        ]
+        return wrong_number(
+            far,
+            right_far,
+            known,
+            0.03,
+            "far from the start an exponential moving average with factor beta looks back "
+            "beta/(1-beta) iterations on average; how many decades is that in this sweep?",
         )
-    if close(a, at_end, 0.03):
+    k = np.arange(n)
+    weights = beta**k
+    unnormalised = float(np.sum(k * (1 - beta) * weights)) * per_iter  # no bias correction
+    iterations_end = right_end / per_iter
+    if close(at_end, right_end, 0.02):
         return report(
             True,
-            f"{at_end:.3g} decades is the exact lag at the last iteration, bias correction "
-            f"included; far from the start it is {right:.3g}.",
+            f"far from the start the average lags beta/(1-beta) = {beta / (1 - beta):.3g} "
+            f"iterations, {right_far:.3g} decades; but it gets there only after several times "
+            f"1/(1-beta) = {1 / (1 - beta):.3g} iterations, and this sweep ends after {n}: at "
+            f"its last point the bias-corrected average still spreads its weight back to the "
+            f"first loss, a mean lag of {iterations_end:.3g} iterations, {right_end:.3g} "
+            f"decades ({right_end / right_far:.0%} of the formula). Still a factor of about "
+            f"{10**right_end:.3g} in LR.",
+        )
+    if close(at_end, right_far, 0.03) or close(at_end, window, 0.03):
+        return report(
+            False,
+            f"lag_end is the far-from-start value again. This sweep ends after {n} "
+            f"iterations, when the average has seen only {n} losses: weight the loss k "
+            f"iterations back by beta**k for k = 0..{n - 1} only, normalise (the bias "
+            "correction does that), and take the mean of k.",
         )
     known = [
         (
-            beta / (1 - beta),
-            "that is the lag in iterations; convert it to decades of LR "
-            f"(each iteration moves log10(end/start)/(n-1) = {per_iter:.3g} decades).",
+            iterations_end,
+            "lag_end is the lag in iterations; convert it to decades of LR "
+            f"(each iteration moves {per_iter:.3g} decades).",
         ),
-        (right * math.log(10), "that is in natural-log units; a decade is a factor 10: use log10."),
-        (per_iter, "that is how far one iteration moves; multiply by the average's lag."),
-        (10**right, "that is a factor of LR, not a number of decades: take its log10."),
-        (decades, "that is the width of the whole sweep in decades, not the smoothing lag."),
         (
-            (1 - beta) * per_iter,
-            "upside down: the lag grows as beta approaches 1, like beta/(1-beta).",
+            right_end * math.log(10),
+            "lag_end is in natural-log units; a decade is a factor 10: use log10.",
         ),
+        (
+            unnormalised,
+            "lag_end leaves out the bias correction: the weights (1-beta)*beta**k for k = "
+            f"0..{n - 1} sum to {1 - beta**n:.3g}, not 1; divide by their sum.",
+        ),
+        (10**right_end, "lag_end is a factor of LR, not a number of decades: take its log10."),
     ]
     return wrong_number(
-        a,
-        right,
+        at_end,
+        right_end,
         known,
-        0.03,
-        "an exponential moving average with factor beta looks "
-        "back beta/(1-beta) iterations on average; how many decades is that in this sweep?",
+        0.02,
+        f"the smoothed value at the last iteration weights the loss k iterations back by "
+        f"beta**k, k = 0..{n - 1}; its mean k, normalised by the sum of the weights, is the lag "
+        "in iterations.",
     )
+
+
+def _band(band: Any) -> tuple[float, float]:
+    """A band of LRs as ``(lo, hi)``: a :class:`~lrcourse.rangetest.Band` (from
+    ``lc.good_band``) or a pair of numbers with ``0 < lo < hi``."""
+    if isinstance(band, Band):
+        return band.lo, band.hi
+    pair = as_array("band", band) if not isinstance(band, str) else None
+    if pair is None or pair.shape != (2,) or not 0 < pair[0] < pair[1]:
+        raise fail(
+            "band",
+            "a Band (from lc.good_band) or a pair (lo, hi) of learning rates with 0 < lo < hi",
+            band,
+        )
+    return float(pair[0]), float(pair[1])
 
 
 def check_range_test_settings(
     num_iter: int,
     beta: float,
+    band: Any,
     start_lr: float = 1e-5,
     end_lr: float = 10.0,
     rule: str = "min_div_10",
@@ -270,27 +338,31 @@ def check_range_test_settings(
 
     The checker runs ``lc.lr_range_test`` (SGD, momentum 0.9, batch 32,
     ``lc.mlp(64, 64, 10, seed=0)``, ``seed=0``) with your settings and asks three things:
-    the test stopped at divergence (it saw the loss rise), its smoothed curve lags by less
-    than half a decade at the end (``lc.smoothing_lag(..., at=num_iter - 1)``), and the
-    ``rule``'s suggestion lies in the band of good constant LRs measured in the chapter,
-    ``SGD_BAND``. ``num_iter`` is capped at 1000 (a test longer than the training
-    it is meant to tune defeats its purpose).
+    the test stopped at divergence (it saw the loss rise), its smoothed curve lags by at most
+    ``LAG_LIMIT`` (half a decade) at the end (``lc.smoothing_lag(..., at=num_iter - 1)``, the
+    limit above which ``lr_range_test`` warns; the checker gives its own feedback instead),
+    and the ``rule``'s suggestion lies in ``band``: the band of good constant LRs the
+    chapter measured (the ``Band`` from ``lc.good_band``, or ``(lo, hi)``). ``num_iter`` is
+    capped at 1000 (a test longer than the training it is meant to tune defeats its purpose).
 
     Example::
 
-        >>> check_range_test_settings(num_iter=200, beta=0.9)
+        >>> check_range_test_settings(num_iter=200, beta=0.9, band=band)
         Correct! ...
         True
     """
+    import warnings
+
     import torch
 
     from ..data import load_digits_data
     from ..models import mlp
-    from ..rangetest import lr_range_test
+    from ..rangetest import SmoothingLagWarning, lr_range_test
 
     start, end, n = _sweep_args(start_lr, end_lr, num_iter)
     sweep_lrs(start, end, n)  # a bad sweep is refused before any feedback
     beta = as_real("beta", beta, low=0.0, high=1.0, high_open=True)
+    lo, hi = _band(band)
     rule = as_choice("rule", rule, list(SUGGESTION_RULES))
     if n > 1000:
         return report(
@@ -301,18 +373,19 @@ def check_range_test_settings(
     if n < 10:
         return report(False, f"num_iter={n} gives too few points to read a curve from.")
     lag = smoothing_lag(beta, start, end, n, at=n - 1)
-    test = lr_range_test(
-        mlp(64, 64, 10, seed=0),
-        load_digits_data(seed=0),
-        lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
-        start_lr=start,
-        end_lr=end,
-        num_iter=n,
-        beta=beta,
-        seed=0,
-        progress=False,
-    )
-    lo, hi = SGD_BAND
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmoothingLagWarning)  # the feedback below says it
+        test = lr_range_test(
+            mlp(64, 64, 10, seed=0),
+            load_digits_data(seed=0),
+            lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+            start_lr=start,
+            end_lr=end,
+            num_iter=n,
+            beta=beta,
+            seed=0,
+            progress=False,
+        )
     facts = f"(the test ran {len(test.lrs)} of {n} iterations up to LR {test.lrs[-1]:.3g}"
     if not test.stopped_early:
         return report(
@@ -321,11 +394,12 @@ def check_range_test_settings(
             "4x its minimum, so you cannot tell where divergence starts. Smooth less "
             "(smaller beta), or sweep further or longer.",
         )
-    if lag > 0.5:
+    if lag > LAG_LIMIT:
         return report(
             False,
-            f"the smoothed curve lags {lag:.2g} decades at the end {facts}): features of "
-            "the raw loss show up that far to the right. Lower beta or raise num_iter.",
+            f"the smoothed curve lags {lag:.2g} decades at the end {facts}), more than "
+            f"{LAG_LIMIT:g}: features of the raw loss show up that far to the right. Lower "
+            "beta or raise num_iter.",
         )
     try:
         lr = test.suggest(rule)
@@ -335,12 +409,12 @@ def check_range_test_settings(
         return report(
             True,
             f"{facts}, lag {lag:.2g} decades): {rule} suggests {lr:.3g}, inside the band "
-            f"{lo:g} to {hi:g} of the real sweep.",
+            f"{lo:.3g} to {hi:.3g} of the real sweep.",
         )
     side = "below" if lr < lo else "above"
     return report(
         False,
         f"{facts}, lag {lag:.2g} decades): {rule} suggests {lr:.3g}, {side} the band "
-        f"{lo:g} to {hi:g}. A longer test trains more before reaching each LR and suggests "
-        "lower values; a shorter one suggests higher values.",
+        f"{lo:.3g} to {hi:.3g}. A longer test trains more before reaching each LR and "
+        "suggests lower values; a shorter one suggests higher values.",
     )
