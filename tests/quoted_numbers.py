@@ -48,10 +48,19 @@ CITED: dict[str, dict[str, str]] = {
         "179": "=len(lc.load_digits_data(val_fraction=0.9).y_train)",
         "1618": "=len(lc.load_digits_data(val_fraction=0.9).y_val)",
     },
-    "06_warmup": {},
-    "07_one_cycle_and_cyclic": {},
+    "06_warmup": {
+        "10^{-8}": "=_default(torch.optim.Adam, 'eps')",
+        "20,000": "=_default(lc.adaptive_lr_spread, 'n')",
+        "2.30": "=math.log(10)",  # chance level of a 10-way cross-entropy
+        "2048": "=8 * 256",  # exercise: k = 8 times Goyal et al.'s reference batch of 256
+    },
+    "07_one_cycle_and_cyclic": {
+        "1024": "the notes' scenario table (../shared/sources), quoted to be checked",
+    },
     "08_custom_and_combined": {},
-    "09_lr_range_test": {},
+    "09_lr_range_test": {
+        "1000": "check_range_test_settings' cap on num_iter (lrcourse/exercises/ch09.py)",
+    },
 }
 
 _NUMBER = (
@@ -155,7 +164,8 @@ _PLAIN = re.compile(
 def tokens(text: str) -> list[Token]:
     """The numbers in printed output or code, as printed."""
     out = []
-    for match in _PLAIN.finditer(_ANSI.sub("", text)):
+    text = re.sub(r"(?<!\w)[x×](?=\d)", " ", _ANSI.sub("", text))  # x7.5: a factor of 7.5
+    for match in _PLAIN.finditer(text):
         raw = match.group(1).replace(",", "").replace("_", "")
         try:
             value = float(raw)
