@@ -409,6 +409,8 @@ class KnobSweep:
 
         Lines: means over seeds; dots: single seeds.
         """
+        from matplotlib.ticker import NullFormatter
+
         from .plotting import _axes, house_style, style_axes
 
         as_choice("metric", metric, self.metrics)
@@ -428,6 +430,17 @@ class KnobSweep:
                 log=True,
                 logx=True,
             )
+            multiples = [
+                float(v) / float(self.defaults[k]) for k in self.knobs for v in self.grids[k]
+            ]
+            groups: dict[float, float] = {}  # one tick per 2**(0.1 k): 11/32 and 2**-1.5 share
+            for m in multiples:
+                key = round(math.log2(m), 1)
+                if key not in groups or abs(math.log2(m) - key) < abs(math.log2(groups[key]) - key):
+                    groups[key] = m
+            ticks = sorted(groups.values())
+            ax.set_xticks(ticks, [f"1/{1 / t:.2g}" if t < 1 else f"{t:.2g}" for t in ticks])
+            ax.xaxis.set_minor_formatter(NullFormatter())
         return ax
 
 

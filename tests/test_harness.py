@@ -319,6 +319,7 @@ def test_knob_sweep_on_real_runs_moves_the_loss_and_plots(small_data):
     ax = sweep.plot("val_loss", title="two knobs")
     assert [line.get_label() for line in ax.get_lines()][:1] == ["lr"]
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1/50", "1/4", "1"]  # x default
     plt.close("all")
 
 
