@@ -44,7 +44,7 @@ from .data import (
 from .models import mlp, sequence_cross_entropy, small_cnn, tiny_transformer
 from .training import device, fit, scaled, scheduler_from_spec, torch_threads
 from .online import run_online
-from .harness import compare, train_classifier
+from .harness import compare, knob_sweep, train_classifier
 
 # --- the range test ---
 from .rangetest import (
@@ -139,6 +139,7 @@ __all__ = [
     "compare",
     "device",
     "fit",
+    "knob_sweep",
     "load_digits_data",
     "make_classification_data",
     "make_sequence_data",

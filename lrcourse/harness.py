@@ -2,12 +2,14 @@
 
 * :func:`train_classifier`: build the model and optimizer, attach the schedule, :func:`fit`.
 * :func:`compare`: every configuration for every seed; a :class:`Comparison` table.
+* :func:`knob_sweep`: one setting varied at a time around a default, every seed; a
+  :class:`KnobSweep` of how far each setting moves the final figures.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,9 +27,16 @@ from .training import (
     fit,
     progress_enabled,
 )
-from .validation import as_bool, as_choice, as_int, as_real, fail
+from .validation import as_array, as_bool, as_choice, as_int, as_real, did_you_mean, fail
 
-__all__ = ["Comparison", "compare", "higher_is_better", "train_classifier"]
+__all__ = [
+    "Comparison",
+    "KnobSweep",
+    "compare",
+    "higher_is_better",
+    "knob_sweep",
+    "train_classifier",
+]
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 
@@ -286,3 +295,220 @@ def compare(
                 results[label].append(_result_of(out, metrics))
                 bar.update(1)
     return Comparison(seeds=seeds, metrics=metrics, runs=runs, results=results)
+
+
+# --------------------------------------------------------------------------- one knob at a time
+
+
+def _ratio(values: np.ndarray) -> np.ndarray:
+    """Largest over smallest along axis 0; inf where a value is not finite or not positive."""
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = values.max(axis=0) / values.min(axis=0)
+    bad = ~np.all(np.isfinite(values), axis=0) | (values.min(axis=0) <= 0)
+    return np.where(bad, np.inf, ratio)
+
+
+@dataclass
+class KnobSweep:
+    r"""Results of :func:`knob_sweep`: each knob varied over its grid, the others at default.
+
+    For knob :math:`k` with grid values :math:`v_1 < \dots < v_n`, ``values(k, metric)`` is the
+    :math:`n \times` seeds array of the final metric (NaN where a run diverged). How much the
+    knob matters is measured by a ratio, for a positive metric such as a loss:
+
+    .. math:: \rho_k = \frac{\max_j \bar m_j}{\min_j \bar m_j},
+
+    :math:`\bar m_j` the mean over seeds at value :math:`v_j` (``ratio``); ``seed_ratios`` is
+    the same ratio within each seed, ``ranking`` orders the knobs by :math:`\rho`, largest
+    first. A ratio is ``inf`` where a run diverged. ``comparison`` holds every run (a
+    :class:`Comparison`, labels ``"default"`` and ``"<knob>=<value>"``); ``str()`` is the
+    table a lesson prints and ``plot`` the figure.
+    """
+
+    defaults: dict[str, Any]
+    grids: dict[str, tuple[Any, ...]]
+    labels: dict[str, tuple[str, ...]]
+    comparison: Comparison
+
+    @property
+    def knobs(self) -> tuple[str, ...]:
+        """The knobs varied, in the order of ``grids``."""
+        return tuple(self.grids)
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        """The seeds every setting ran with."""
+        return self.comparison.seeds
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The final figures recorded for every run."""
+        return self.comparison.metrics
+
+    def _knob(self, knob: str) -> str:
+        return as_choice("knob", knob, self.knobs)
+
+    def range_factor(self, knob: str) -> float:
+        """How far the knob's grid reaches: largest value over smallest."""
+        grid = self.grids[self._knob(knob)]
+        return float(max(grid) / min(grid))
+
+    def values(self, knob: str, metric: str) -> np.ndarray:
+        """The metric for each grid value (rows) and seed (columns)."""
+        labels = self.labels[self._knob(knob)]
+        return np.array([self.comparison.values(label, metric) for label in labels])
+
+    def means(self, knob: str, metric: str) -> np.ndarray:
+        """The metric at each grid value, averaged over the seeds (NaN if a run diverged)."""
+        return self.values(knob, metric).mean(axis=1)
+
+    def ratio(self, knob: str, metric: str) -> float:
+        """Largest over smallest seed-mean metric across the knob's grid (inf: a divergence)."""
+        return float(_ratio(self.means(knob, metric)))
+
+    def seed_ratios(self, knob: str, metric: str) -> np.ndarray:
+        """The same ratio within each seed, in the order of ``seeds``."""
+        return _ratio(self.values(knob, metric))
+
+    def ranking(self, metric: str) -> list[str]:
+        """The knobs ordered by ``ratio`` on ``metric``, the one that moves it most first."""
+        as_choice("metric", metric, self.metrics)
+        return sorted(self.knobs, key=lambda k: -self.ratio(k, metric))
+
+    def table(self, metric: str) -> str:
+        """Text table: each knob's grid, the mean metric at each value, the ratios."""
+        as_choice("metric", metric, self.metrics)
+        width = max(len(k) for k in self.knobs) + 2
+        cols = max(len(g) for g in self.grids.values())
+        head = f"{'':{width}s}{'':6s}" + "".join(f"{'':>10s}" for _ in range(cols))
+        lines = [
+            f"final {metric}, mean over seeds {list(self.seeds)}; one knob varied at a time, "
+            f"the others at {self.defaults}",
+            head + f"{'max/min':>9s}  per seed",
+        ]
+        for knob in self.knobs:
+            pad = "".join(f"{'':>10s}" for _ in range(cols - len(self.grids[knob])))
+            grid = "".join(f"{float(v):10.4g}" for v in self.grids[knob])
+            means = "".join(f"{v:10.4f}" for v in self.means(knob, metric))
+            seeds = self.seed_ratios(knob, metric)
+            lines.append(f"{knob:{width}s}{'value':6s}{grid}")
+            lines.append(
+                f"{'':{width}s}{'mean':6s}{means}{pad}{self.ratio(knob, metric):9.2f}"
+                f"  {seeds.min():.2f} to {seeds.max():.2f}"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return "\n\n".join(self.table(m) for m in self.metrics)
+
+    __repr__ = __str__
+
+    def plot(self, metric: str, ax: Any = None, *, title: str | None = None) -> Any:
+        """The metric against each knob's value as a multiple of its default (log axes).
+
+        Lines: means over seeds; dots: single seeds.
+        """
+        from matplotlib.ticker import NullFormatter
+
+        from .plotting import _axes, house_style, style_axes
+
+        as_choice("metric", metric, self.metrics)
+        with house_style():
+            ax = _axes(ax)
+            for knob in self.knobs:
+                x = np.array(self.grids[knob], dtype=np.float64) / float(self.defaults[knob])
+                (line,) = ax.plot(x, self.means(knob, metric), marker="o", label=knob)
+                for column in self.values(knob, metric).T:
+                    ax.plot(x, column, ".", color=line.get_color(), alpha=0.4)
+            ax.axvline(1.0, color="black", linewidth=0.8, linestyle=":")
+            style_axes(
+                ax,
+                xlabel="value / default",
+                ylabel=f"final {metric.replace('_', ' ')}",
+                title=title,
+                log=True,
+                logx=True,
+            )
+            multiples = [
+                float(v) / float(self.defaults[k]) for k in self.knobs for v in self.grids[k]
+            ]
+            groups: dict[float, float] = {}  # one tick per 2**(0.1 k): 11/32 and 2**-1.5 share
+            for m in multiples:
+                key = round(math.log2(m), 1)
+                if key not in groups or abs(math.log2(m) - key) < abs(math.log2(groups[key]) - key):
+                    groups[key] = m
+            ticks = sorted(groups.values())
+            ax.set_xticks(ticks, [f"1/{1 / t:.2g}" if t < 1 else f"{t:.2g}" for t in ticks])
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        return ax
+
+
+def knob_sweep(
+    run: Callable[..., Any],
+    defaults: Mapping[str, Any],
+    grids: Mapping[str, Sequence[Any]],
+    *,
+    seeds: Iterable[int] = range(3),
+    metrics: Sequence[str] = ("train_loss", "val_loss"),
+    progress: bool | None = None,
+) -> KnobSweep:
+    """Vary one setting ("knob") at a time around ``defaults``, for every seed.
+
+    For each knob in ``grids`` and each value in its grid, ``run(seed=seed, **settings)`` with
+    ``settings`` equal to ``defaults`` except that knob; the all-default setting runs once per
+    seed and is shared by every knob. Each grid is an increasing list of positive numbers that
+    includes the knob's default. ``run`` returns what :func:`compare` takes (a
+    :class:`~lrcourse.History` or a dict of numbers). Returns a :class:`KnobSweep`.
+
+    Example::
+
+        >>> from lrcourse import load_digits_data
+        >>> data = load_digits_data()
+        >>> sweep = knob_sweep(
+        ...     lambda seed, **kw: train_classifier(data, epochs=1, seed=seed, progress=False,
+        ...                                         **kw),
+        ...     {"lr": 0.05, "hidden": 32},
+        ...     {"lr": [0.005, 0.05, 0.5], "hidden": [8, 32, 128]},
+        ...     seeds=[0, 1])
+        >>> sweep.values("lr", "train_loss").shape
+        (3, 2)
+    """
+    if not isinstance(defaults, Mapping) or not defaults:
+        raise fail("defaults", "a non-empty dict: knob -> default value", defaults)
+    if not isinstance(grids, Mapping) or not grids:
+        raise fail("grids", "a non-empty dict: knob -> increasing list of values", grids)
+    defaults = dict(defaults)
+    clean: dict[str, tuple[Any, ...]] = {}
+    for knob, grid in grids.items():
+        if knob not in defaults:
+            raise fail(
+                "grids",
+                f"keyed by knobs that have a default {list(defaults)}",
+                knob,
+                hint=did_you_mean(knob, list(defaults)),
+            )
+        name = f"grids[{knob!r}]"
+        if isinstance(grid, str | bytes) or not isinstance(grid, Sequence | np.ndarray):
+            raise fail(name, "a list of numbers", grid)
+        values = as_array(name, grid, low=0.0)
+        default = as_real(f"defaults[{knob!r}]", defaults[knob], low=0, low_open=True)
+        if values.size < 2 or np.any(values <= 0) or np.any(np.diff(values) <= 0):
+            raise fail(name, "an increasing list of at least 2 numbers > 0", list(grid))
+        if not np.any(values == default):
+            raise fail(name, f"a list that includes the default {defaults[knob]!r}", list(grid))
+        clean[knob] = tuple(v.item() if isinstance(v, np.generic) else v for v in grid)
+    configs: dict[str, dict[str, Any]] = {"default": dict(defaults)}
+    labels: dict[str, tuple[str, ...]] = {}
+    for knob, grid in clean.items():
+        row = []
+        for value in grid:
+            if float(value) == float(defaults[knob]):
+                row.append("default")
+                continue
+            label = f"{knob}={value:g}"
+            configs[label] = defaults | {knob: value}
+            row.append(label)
+        labels[knob] = tuple(row)
+    table = compare(run, configs, seeds=seeds, metrics=metrics, progress=progress)
+    return KnobSweep(defaults=defaults, grids=clean, labels=labels, comparison=table)

@@ -247,6 +247,112 @@ def test_compare_bad_input(kwargs, word):
         table.values("z", "loss")
 
 
+# --- one knob at a time ----------------------------------------------------------------------
+
+
+def _knob_run(calls):
+    """A run whose loss is a known function of its settings: (lr - 1)^2 + 1 + width / 100 + seed."""
+
+    def run(seed, lr, width):
+        calls.append((seed, lr, width))
+        return {"loss": (lr - 1.0) ** 2 + 1.0 + width / 100 + seed, "acc": 0.5}
+
+    return run
+
+
+def test_knob_sweep_runs_each_setting_once_and_shares_the_default():
+    calls = []
+    sweep = lc.knob_sweep(
+        _knob_run(calls),
+        {"lr": 1.0, "width": 10},
+        {"lr": [0.25, 1.0, 4.0], "width": [10, 40]},
+        seeds=[0, 2],
+        metrics=("loss",),
+    )
+    settings = [(lr, w) for _, lr, w in calls]
+    assert len(calls) == 2 * 4  # default, lr 0.25, lr 4, width 40; each for two seeds
+    assert settings.count((1.0, 10)) == 2  # the default ran once per seed, not once per knob
+    assert sweep.knobs == ("lr", "width") and sweep.seeds == (0, 2)
+    lr = sweep.values("lr", "loss")
+    expected = np.array([[(v - 1) ** 2 + 1.1 + s for s in (0, 2)] for v in (0.25, 1.0, 4.0)])
+    np.testing.assert_allclose(lr, expected)
+    np.testing.assert_array_equal(lr[1], sweep.values("width", "loss")[0])  # the shared default
+    means = expected.mean(axis=1)
+    assert sweep.ratio("lr", "loss") == pytest.approx(means.max() / means.min())
+    np.testing.assert_allclose(
+        sweep.seed_ratios("lr", "loss"), expected.max(axis=0) / expected.min(axis=0)
+    )
+    assert sweep.range_factor("lr") == 16.0 and sweep.range_factor("width") == 4.0
+    assert sweep.ranking("loss") == ["lr", "width"]
+    text = str(sweep)
+    assert "max/min" in text and f"{sweep.ratio('lr', 'loss'):.2f}" in text
+    assert text.count("value") == 2 and "[0, 2]" in text
+
+
+def test_knob_sweep_ratio_is_infinite_where_a_run_diverged():
+    def run(seed, lr):
+        return {"loss": math.nan if lr > 1 else 1.0 / lr}
+
+    sweep = lc.knob_sweep(run, {"lr": 0.5}, {"lr": [0.1, 0.5, 2.0]}, seeds=[0], metrics=["loss"])
+    assert math.isinf(sweep.ratio("lr", "loss"))
+    assert np.isinf(sweep.seed_ratios("lr", "loss")).all()
+
+
+def test_knob_sweep_on_real_runs_moves_the_loss_and_plots(small_data):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sweep = lc.knob_sweep(
+        lambda seed, **kw: lc.train_classifier(
+            small_data, epochs=2, batch_size=64, seed=seed, progress=False, **kw
+        ),
+        {"lr": 0.05, "hidden": 16},
+        {"lr": [0.001, 0.05], "hidden": [4, 16]},
+        seeds=[0, 1],
+    )
+    train = sweep.values("lr", "train_loss")
+    assert np.all(train[0] > train[1])  # a 50 times lower LR learns less in two epochs
+    assert np.all(sweep.seed_ratios("lr", "train_loss") > 1.0)
+    assert isinstance(sweep.comparison.runs["default"][0], History)
+    ax = sweep.plot("val_loss", title="two knobs")
+    assert [line.get_label() for line in ax.get_lines()][:1] == ["lr"]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1/50", "1/4", "1"]  # x default
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("defaults", "grids", "word"),
+    [
+        ({}, {"lr": [0.1, 1.0]}, "defaults"),
+        ({"lr": 1.0}, {}, "grids"),
+        ({"lr": 1.0}, {"lrr": [0.1, 1.0]}, "did you mean 'lr'"),
+        (
+            {"lr": 1.0},
+            {"lr": [0.1, 0.5]},
+            r"grids\['lr'\] must be a list that includes the default",
+        ),
+        ({"lr": 1.0}, {"lr": [1.0, 0.1]}, r"grids\['lr'\] must be an increasing list"),
+        ({"lr": 1.0}, {"lr": [1.0]}, "at least 2"),
+        ({"lr": 1.0}, {"lr": [-1.0, 1.0]}, r"grids\['lr'\]"),
+        ({"lr": 1.0}, {"lr": "1.0"}, r"grids\['lr'\] must be a list of numbers"),
+        ({"lr": 0.0}, {"lr": [0.0, 1.0]}, r"defaults\['lr'\] must be a finite number > 0"),
+    ],
+)
+def test_knob_sweep_bad_input(defaults, grids, word):
+    with pytest.raises(ValueError, match=word):
+        lc.knob_sweep(_knob_run([]), defaults, grids, seeds=[0], metrics=("loss",))
+    sweep = lc.knob_sweep(
+        lambda seed, lr: {"loss": lr}, {"lr": 1.0}, {"lr": [0.5, 1.0]}, seeds=[0], metrics=["loss"]
+    )
+    with pytest.raises(ValueError, match="knob must be one of"):
+        sweep.values("width", "loss")
+    with pytest.raises(ValueError, match="metric"):
+        sweep.ratio("lr", "acc")
+
+
 # --- sequence task and the tiny transformer ----------------------------------------------------
 
 
