@@ -32,11 +32,11 @@ book: $(STAMP) execute
 test: lint pytest execute bookcheck lessons
 
 lint: $(STAMP)
-	$(BIN)/ruff check lrcourse tests benchmarks
-	$(BIN)/ruff format --check lrcourse tests benchmarks
+	$(BIN)/ruff check lrcourse tests benchmarks conftest.py
+	$(BIN)/ruff format --check lrcourse tests benchmarks conftest.py
 
 pytest: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests --doctest-modules lrcourse
 
 # Executes the lessons that changed into the book build's cache (jupyter-cache, one process per
 # core). The build then only reads them; a lesson that raised is not cached, so the strict build

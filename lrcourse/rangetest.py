@@ -530,7 +530,8 @@ def lr_range_test(
 
         >>> data = lc.load_digits_data()
         >>> test = lr_range_test(lc.mlp(64, 64, 10), data,
-        ...                      lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9))
+        ...                      lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+        ...                      start_lr=1e-5, end_lr=10, num_iter=200, beta=0.9)
         >>> test.suggest("valley")  # doctest: +SKIP
     """
     lrs = sweep_lrs(start_lr, end_lr, num_iter, mode)

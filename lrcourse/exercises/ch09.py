@@ -347,8 +347,8 @@ def check_range_test_settings(
 
     Example::
 
-        >>> check_range_test_settings(num_iter=200, beta=0.9, band=band)
-        Correct! ...
+        >>> check_range_test_settings(num_iter=200, beta=0.9, band=(0.02, 0.2))
+        Correct! (the test ran 172 of 200 iterations ...
         True
     """
     import warnings

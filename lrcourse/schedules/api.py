@@ -301,8 +301,8 @@ def momentum_curve(name: str, steps: int | None = None, *, lr: float = 0.1, **kw
     Both cycle momentum *against* the LR: high momentum while the LR is low. With
     ``cycle_momentum=False`` the optimizer keeps its own momentum (0.9 here).
 
-    >>> momentum_curve("OneCycleLR", 3, max_lr=1.0, total_steps=10, anneal_strategy="linear")[0]
-    0.95
+    >>> momentum_curve("OneCycleLR", 3, max_lr=1.0, total_steps=10, anneal_strategy="linear")
+    array([0.95, 0.9 , 0.85])
     """
     as_choice("name", name, ("OneCycleLR", "CyclicLR"))
     info, n, base, _, kw = _prepare(name, steps, lr, None, kwargs)
