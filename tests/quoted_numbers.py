@@ -37,7 +37,9 @@ __all__ = ["CITED", "Quote", "Token", "prose_quotes", "tokens", "unaccounted", "
 # hand. Keep each list short: a figure a cell computes is better printed by that cell.
 CITED: dict[str, dict[str, str]] = {
     "01_why_schedule": {},
-    "02_training_loop": {},
+    "02_training_loop": {
+        "2000": "=_default(torch.optim.lr_scheduler.CyclicLR, 'step_size_up')",
+    },
     "03_step_multistep_exponential": {},
     "04_cosine_and_restarts": {},
     "05_reduce_on_plateau": {
@@ -76,7 +78,7 @@ _TEN_POWER = r"(?<![\w.\\])10\^\{?(?P<tpow>[-−]?\d+)\}?"  # 10^{-6}
 _QUOTE_RE = re.compile(f"{_TEN_POWER}|{_NUMBER}")
 _LABEL = re.compile(
     r"\b(?:chapters?|exercises?|pitfalls?|sections?|figures?|tables?|steps? \d+ (?:and|to)|"
-    r"issues?|part|Python|torch|PyTorch|jupyter-book|version)\s+$",
+    r"issues?|part|Python|torch|PyTorch|jupyter-book|versions?|release)\s+$",
     re.IGNORECASE,
 )
 
@@ -191,8 +193,9 @@ def _rounds_to(quote: Quote, value: float, decimals: int) -> bool:
 
 
 def _accounts_for(token: Token, quote: Quote) -> bool:
-    if quote.percent and not token.percent:  # a printed fraction quoted as a percentage
-        return _rounds_to(quote, token.value * 100, max(0, token.decimals - 2))
+    if quote.percent and not token.percent:  # a fraction, or a column of percentages
+        as_fraction = _rounds_to(quote, token.value * 100, max(0, token.decimals - 2))
+        return as_fraction or _rounds_to(quote, token.value, token.decimals)
     return _rounds_to(quote, token.value, token.decimals)
 
 
