@@ -7,10 +7,10 @@ STAMP   := $(VENV)/.installed
 BOOKOPT := -W -n --keep-going
 # Notebook kernels must draw inline: an inherited MPLBACKEND (e.g. Agg) would make every
 # figure vanish from the book without an error. The lessons run with the CPU's numerics pinned
-# (AVX2 kernels in ATen, MKL and oneDNN, two threads): the chapters quote the figures their runs
-# print, and without the pin a training run's last digits depend on the processor's vector
-# width (tests/quoted_numbers.py checks every quoted figure against the run).
-NUMERICS := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=2
+# (ATen's and oneDNN's AVX2 kernels, MKL's vendor-neutral code path, two threads): the chapters
+# quote the figures their runs print, and without the pin a training run's last digits depend
+# on the processor (tests/quoted_numbers.py checks every quoted figure against the run).
+NUMERICS := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=2
 NBENV   := env -u MPLBACKEND $(NUMERICS)
 
 .PHONY: book test lint pytest execute lessons bookcheck lab student bench clean
