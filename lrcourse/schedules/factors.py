@@ -121,6 +121,11 @@ class _Warmup(Factor):
         """The ramp of the steps :math:`t < w`."""
         return ramp(max(1, self.warmup_steps), start=self.ramp_start)
 
+    def _set_horizon(self, warmup_steps: int, total_steps: int) -> None:
+        """Check and keep ``warmup_steps`` (0 or more) and ``total_steps`` (1 or more)."""
+        self.warmup_steps = _warmup_steps("warmup_steps", warmup_steps)
+        self.total_steps = _positive_int("total_steps", total_steps)
+
 
 def _check_total(warmup_steps: int, total_steps: int) -> None:
     if total_steps < warmup_steps:
@@ -136,8 +141,7 @@ class _LinearWithWarmup(_Warmup):
     public_name = "linear_with_warmup"
 
     def __init__(self, warmup_steps: int, total_steps: int) -> None:
-        self.warmup_steps = _warmup_steps("warmup_steps", warmup_steps)
-        self.total_steps = _positive_int("total_steps", total_steps)
+        self._set_horizon(warmup_steps, total_steps)
         _check_total(self.warmup_steps, self.total_steps)
 
     def pieces(self):
@@ -159,8 +163,7 @@ class _CosineWithWarmup(_Warmup):
     public_name = "cosine_with_warmup"
 
     def __init__(self, warmup_steps: int, total_steps: int, min_factor: float = 0.0) -> None:
-        self.warmup_steps = _warmup_steps("warmup_steps", warmup_steps)
-        self.total_steps = _positive_int("total_steps", total_steps)
+        self._set_horizon(warmup_steps, total_steps)
         self.min_factor = _unit("min_factor", min_factor)
         _check_total(self.warmup_steps, self.total_steps)
 
@@ -224,8 +227,7 @@ class _WarmupStableDecay(_Warmup):
         min_factor: float = 0.0,
         cooldown: str = "linear",
     ) -> None:
-        self.warmup_steps = _warmup_steps("warmup_steps", warmup_steps)
-        self.total_steps = _positive_int("total_steps", total_steps)
+        self._set_horizon(warmup_steps, total_steps)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         self.min_factor = _unit("min_factor", min_factor)
         self.cooldown = as_choice("cooldown", cooldown, ("linear", "1-sqrt"))
