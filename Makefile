@@ -6,11 +6,14 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 BOOKOPT := -W -n --keep-going
 # Notebook kernels must draw inline: an inherited MPLBACKEND (e.g. Agg) would make every
-# figure vanish from the book without an error. The lessons run with the CPU's numerics pinned
-# (ATen's and oneDNN's AVX2 kernels, MKL's vendor-neutral code path, two threads): the chapters
-# quote the figures their runs print, and without the pin a training run's last digits depend
-# on the processor (tests/quoted_numbers.py checks every quoted figure against the run).
-NUMERICS := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=AVX2 OMP_NUM_THREADS=2
+# figure vanish from the book without an error. On x86-64 the lessons run with the CPU's
+# numerics pinned (the AVX2 kernels of ATen, oneDNN and NumPy, MKL's vendor-neutral code path,
+# two threads): the chapters quote the figures their runs print, and without the pin a training
+# run's last digits depend on the processor (tests/quoted_numbers.py checks every quoted figure
+# against the run). Elsewhere (arm64) nothing is pinned.
+X86_NUMERICS := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=AVX2 \
+	NPY_DISABLE_CPU_FEATURES=X86_V4 OMP_NUM_THREADS=2
+NUMERICS := $(if $(filter x86_64,$(shell uname -m)),$(X86_NUMERICS))
 NBENV   := env -u MPLBACKEND $(NUMERICS)
 
 .PHONY: book test lint pytest execute lessons bookcheck lab student bench clean

@@ -123,3 +123,15 @@ def test_citations_match_the_bibliography(direction):
     else:
         uncited = sorted(entries - set(cited))
         assert not uncited, f"in references.bib but cited nowhere: {uncited}"
+
+
+def test_setup_page_shows_the_numerics_the_makefile_pins():
+    """The setup page tells learners the settings the book's runs use: the Makefile's own."""
+    makefile = (ROOT / "Makefile").read_text()
+    pinned = re.search(r"^X86_NUMERICS := (.*?)\n(?!\t)", makefile, re.M | re.S).group(1)
+    settings = re.findall(r"\b[A-Z_0-9]+=\S+", pinned)
+    assert len(settings) >= 5
+    page = (ROOT / "book" / "setup.md").read_text()
+    shown = re.findall(r"\b[A-Z_0-9]+=\S+", page.split("```bash")[-1].split("```")[0])
+    assert shown == settings
+    assert re.search(r"^NBENV\s*:=.*\$\(NUMERICS\)", makefile, re.M)
