@@ -46,6 +46,16 @@ from .training import device, fit, scaled, scheduler_from_spec, torch_threads
 from .online import run_online
 from .harness import compare, knob_sweep, train_classifier
 
+# --- weight decay ---
+from .decay import (
+    cumulative_shrink,
+    decay_groups,
+    decay_half_life,
+    effective_decay,
+    split_decay,
+    weight_norm,
+)
+
 # --- the range test ---
 from .rangetest import (
     SUGGESTION_RULES,
@@ -153,6 +163,13 @@ __all__ = [
     "tiny_transformer",
     "torch_threads",
     "train_classifier",
+    # weight decay
+    "cumulative_shrink",
+    "decay_groups",
+    "decay_half_life",
+    "effective_decay",
+    "split_decay",
+    "weight_norm",
     # the range test
     "SUGGESTION_RULES",
     "explore_range_test",
