@@ -111,6 +111,7 @@ from .cyclic import (  # ch07
     trace_schedule,
 )
 from .combined import branch_cooldowns, naive_product  # ch08
+from .adamw import constant_inputs, decay_grid, trace_constant_inputs  # ch11
 
 # --- exercises: every chapter's check_* functions ---
 from .exercises import *  # noqa: F403
@@ -186,10 +187,12 @@ __all__ = [
     "adaptive_lr_spread",
     "at_cycle_ends",
     "branch_cooldowns",
+    "constant_inputs",
     "cycle_ends",
     "cycle_lengths",
     "cycle_peaks",
     "cycle_position",
+    "decay_grid",
     "detection_tradeoff",
     "empirical_stability_limit",
     "epochs_to_reach",
@@ -220,6 +223,7 @@ __all__ = [
     "snapshot_predictions",
     "stability_limit",
     "stability_scan",
+    "trace_constant_inputs",
     "trace_schedule",
     # exercises (each chapter module lists its checkers)
     *_exercises.__all__,

@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
+DECAY_ON = ("all", "weights")
 
 
 def train_classifier(
@@ -53,6 +54,7 @@ def train_classifier(
     optimizer: Literal["sgd", "adam", "adamw"] = "sgd",
     momentum: float = 0.9,
     weight_decay: float = 0.0,
+    decay_on: Literal["all", "weights"] = "all",
     batch_size: int = 32,
     seed: int = 0,
     **fit_kwargs: Any,
@@ -61,8 +63,11 @@ def train_classifier(
 
     The model is ``mlp(n_features, hidden, n_classes)`` or ``small_cnn()`` (8x8 digits only),
     initialised from ``seed``; the optimizer is SGD (with ``momentum``), Adam or AdamW at base
-    LR ``lr``; ``schedule`` is any :func:`lrcourse.scheduler_from_spec` spec (a ``(name,
-    kwargs)`` tuple or list, an array of LRs, a factory), stepped per ``step_per`` (a
+    LR ``lr``, with ``weight_decay`` on every parameter (``decay_on="all"``) or on the weight
+    matrices and kernels only (``decay_on="weights"``: biases and normalisation parameters in a
+    group without decay, :func:`lrcourse.decay_groups`); ``schedule`` is any
+    :func:`lrcourse.scheduler_from_spec` spec (a ``(name, kwargs)`` tuple or list, an array of
+    LRs, a factory), stepped per ``step_per`` (a
     ``ReduceLROnPlateau`` on the validation loss). Other keywords go to :func:`lrcourse.fit`.
 
     Example::
@@ -79,6 +84,7 @@ def train_classifier(
     optimizer = as_choice("optimizer", optimizer, OPTIMIZERS)
     momentum = as_real("momentum", momentum, low=0)
     weight_decay = as_real("weight_decay", weight_decay, low=0)
+    decay_on = as_choice("decay_on", decay_on, DECAY_ON)
     seed = as_int("seed", seed, low=0)
     check_data(data)
     if isinstance(model, nn.Module):
@@ -94,7 +100,12 @@ def train_classifier(
                 got=f"shape {tuple(data.X_train.shape)}",
             )
         net = small_cnn(seed=seed)
-    params = net.parameters()
+    if decay_on == "weights":
+        from .decay import decay_groups
+
+        params: Any = decay_groups(net, weight_decay)
+    else:
+        params = net.parameters()
     if optimizer == "sgd":
         opt = torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
     elif optimizer == "adam":
