@@ -220,9 +220,10 @@ class DecayGrid:
     __repr__ = __str__
 
     def plot(self, ax: Any = None, *, title: str | None = None, vmax: float | None = None) -> Any:
-        """Heatmap of the seed-mean metric (LR down, weight decay across); a dot marks the
+        """Heatmap of the seed-mean metric (LR up, weight decay across); a red frame marks the
         best decay in each row."""
         import matplotlib.pyplot as plt
+        from matplotlib.patches import Rectangle
 
         from .plotting import house_style
 
@@ -231,18 +232,21 @@ class DecayGrid:
                 _fig, ax = plt.subplots(layout="constrained")
             mean = self.mean()
             image = ax.imshow(mean, cmap="viridis_r", aspect="auto", vmax=vmax, origin="lower")
+            ax.grid(False)
             best = np.argmin(np.where(np.isfinite(mean), mean, np.inf), axis=1)
-            ax.plot(best, np.arange(len(self.lrs)), "o", color="white", markeredgecolor="black")
+            for i, j in enumerate(best):
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", lw=2))
             for i in range(mean.shape[0]):
                 for j in range(mean.shape[1]):
+                    dark = image.norm(mean[i, j]) > 0.6
                     ax.text(
                         j,
                         i,
-                        f"{mean[i, j]:.2f}",
+                        f"{mean[i, j]:.3f}",
                         ha="center",
                         va="center",
                         fontsize=8,
-                        color="white" if j == best[i] else "black",
+                        color="white" if dark else "black",
                     )
             ax.set_xticks(range(len(self.weight_decays)), [f"{w:g}" for w in self.weight_decays])
             ax.set_yticks(range(len(self.lrs)), [f"{lr:g}" for lr in self.lrs])

@@ -63,6 +63,11 @@ CITED: dict[str, dict[str, str]] = {
     "09_lr_range_test": {
         "1000": "check_range_test_settings' cap on num_iter (lrcourse/exercises/ch09.py)",
     },
+    "11_adamw": {
+        "3e-4": "the scheduler guide's ViT tip (../shared/sources/scheduler-guide.md, section 6)",
+        "0.05": "the guide's ViT tip; DeiT's weight decay (touvron2021training)",
+        "1e-4": "the guide's CNN tip; ResNet's weight decay (he2016deep)",
+    },
 }
 
 _NUMBER = (

@@ -157,6 +157,42 @@ def test_train_classifier_is_deterministic_and_learns(small_data, optimizer):
     assert runs[0].train_loss[-1] < runs[0].train_loss[0]
 
 
+def _zero_loss(out, y):
+    """A loss whose gradient is 0 everywhere: only the weight decay moves the parameters."""
+    return (out * 0.0).sum()
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adamw"])
+def test_decay_on_weights_leaves_biases_alone(small_data, optimizer):
+    runs = {}
+    for decay_on in ("all", "weights"):
+        net = lc.mlp(small_data.X_train.shape[1], 16, int(small_data.y_train.max()) + 1, seed=0)
+        start = {n: p.detach().clone() for n, p in net.named_parameters()}
+        h = lc.train_classifier(
+            small_data,
+            model=net,
+            lr=0.1,
+            epochs=2,
+            optimizer=optimizer,
+            momentum=0.0,
+            weight_decay=0.5,
+            decay_on=decay_on,
+            loss_fn=_zero_loss,
+            progress=False,
+        )
+        shrink = float(lc.cumulative_shrink(h.lrs, 0.5)[-1])
+        runs[decay_on] = shrink
+        for name, p in net.named_parameters():
+            factor = shrink if (decay_on == "all" or p.ndim > 1) else 1.0
+            torch.testing.assert_close(p.detach(), start[name] * factor, rtol=1e-5, atol=1e-7)
+    assert runs["all"] < 0.95  # the decay did act
+
+
+def test_decay_on_is_validated(small_data):
+    with pytest.raises(ValueError, match="^decay_on must be one of"):
+        lc.train_classifier(small_data, lr=0.1, epochs=1, decay_on="bias", progress=False)
+
+
 def test_train_classifier_cnn_on_digits():
     h = lc.train_classifier(lc.load_digits_data(), lr=0.05, epochs=1, model="cnn", progress=False)
     assert h.final()["val_acc"] > 0.5
