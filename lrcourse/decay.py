@@ -39,6 +39,7 @@ __all__ = [
     "weight_norm",
 ]
 
+#: The normalisation layers whose parameters :func:`split_decay` never decays.
 NORM_LAYERS: tuple[type[nn.Module], ...] = (
     nn.modules.batchnorm._NormBase,  # BatchNorm1d/2d/3d, SyncBatchNorm, InstanceNorm
     nn.LayerNorm,
