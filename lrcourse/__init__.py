@@ -111,6 +111,17 @@ from .cyclic import (  # ch07
     trace_schedule,
 )
 from .combined import branch_cooldowns, naive_product  # ch08
+from .weightdecay import (  # ch10
+    decay_share,
+    effective_lr,
+    l2_vs_decoupled,
+    norm_mlp,
+    plot_decay_budget,
+    scale_invariance,
+    train_norm_mlp,
+    untouched_norm,
+    zero_input_features,
+)
 
 # --- exercises: every chapter's check_* functions ---
 from .exercises import *  # noqa: F403
@@ -190,7 +201,9 @@ __all__ = [
     "cycle_lengths",
     "cycle_peaks",
     "cycle_position",
+    "decay_share",
     "detection_tradeoff",
+    "effective_lr",
     "empirical_stability_limit",
     "epochs_to_reach",
     "evaluate_snapshots",
@@ -199,12 +212,15 @@ __all__ = [
     "gd_trajectory",
     "get_lr_vs_last",
     "intended_lrs",
+    "l2_vs_decoupled",
     "layer_grad_norms",
     "momentum_of",
     "naive_product",
     "noisy_plateau_metric",
+    "norm_mlp",
     "one_cycle_phases",
     "plateau_events",
+    "plot_decay_budget",
     "plot_plateau",
     "plot_traces",
     "plot_trajectories",
@@ -217,10 +233,14 @@ __all__ = [
     "restart_step",
     "restart_steps",
     "run_loop",
+    "scale_invariance",
     "snapshot_predictions",
     "stability_limit",
     "stability_scan",
     "trace_schedule",
+    "train_norm_mlp",
+    "untouched_norm",
+    "zero_input_features",
     # exercises (each chapter module lists its checkers)
     *_exercises.__all__,
 ]
