@@ -111,6 +111,17 @@ from .cyclic import (  # ch07
     trace_schedule,
 )
 from .combined import branch_cooldowns, naive_product  # ch08
+from .weightdecay import (  # ch10
+    decay_share,
+    effective_lr,
+    l2_vs_decoupled,
+    norm_mlp,
+    plot_decay_budget,
+    scale_invariance,
+    train_norm_mlp,
+    untouched_norm,
+    zero_input_features,
+)
 from .adamw import constant_inputs, decay_grid, trace_constant_inputs  # ch11
 
 # --- exercises: every chapter's check_* functions ---
@@ -193,7 +204,9 @@ __all__ = [
     "cycle_peaks",
     "cycle_position",
     "decay_grid",
+    "decay_share",
     "detection_tradeoff",
+    "effective_lr",
     "empirical_stability_limit",
     "epochs_to_reach",
     "evaluate_snapshots",
@@ -202,12 +215,15 @@ __all__ = [
     "gd_trajectory",
     "get_lr_vs_last",
     "intended_lrs",
+    "l2_vs_decoupled",
     "layer_grad_norms",
     "momentum_of",
     "naive_product",
     "noisy_plateau_metric",
+    "norm_mlp",
     "one_cycle_phases",
     "plateau_events",
+    "plot_decay_budget",
     "plot_plateau",
     "plot_traces",
     "plot_trajectories",
@@ -220,11 +236,15 @@ __all__ = [
     "restart_step",
     "restart_steps",
     "run_loop",
+    "scale_invariance",
     "snapshot_predictions",
     "stability_limit",
     "stability_scan",
     "trace_constant_inputs",
     "trace_schedule",
+    "train_norm_mlp",
+    "untouched_norm",
+    "zero_input_features",
     # exercises (each chapter module lists its checkers)
     *_exercises.__all__,
 ]

@@ -371,6 +371,8 @@ class History:
     exceeded ``fit``'s ``max_loss``); training stopped at step ``diverged_at``.
     ``stopped_at``: the step after which ``fit``'s ``stop`` hook ended training.
     ``scheduler_calls`` counts the ``scheduler.step()`` calls (``prestep`` ones included).
+    ``records``: for each entry ``name: fn`` of ``fit``'s ``record``, the list of
+    ``fn(model)`` after each completed epoch (e.g. the weight norm).
     """
 
     steps_per_epoch: int
@@ -384,6 +386,7 @@ class History:
     diverged_at: int | None = None
     stopped_at: int | None = None
     scheduler_calls: int = 0
+    records: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def epochs_run(self) -> int:
@@ -441,6 +444,38 @@ class _Stepper:
         self.calls += 1
 
 
+def _check_record(
+    record: Mapping[str, Callable[[nn.Module], float]] | None,
+) -> dict[str, Callable[[nn.Module], float]]:
+    """``fit``'s ``record`` as a dict of named functions of the model (empty for None)."""
+    if record is None:
+        return {}
+    if not isinstance(record, Mapping):
+        raise fail("record", "a dict name -> function of the model, or None", record)
+    for name, fn in record.items():
+        if not isinstance(name, str) or not name:
+            raise fail("record", "a dict whose keys are non-empty names (str)", got=repr(name))
+        if not callable(fn):
+            raise fail(f"record[{name!r}]", "a function of the model returning a number", fn)
+    return dict(record)
+
+
+@torch.no_grad()
+def _record(
+    model: nn.Module, recorders: Mapping[str, Callable[[nn.Module], float]], out: dict
+) -> None:
+    """Append ``fn(model)`` to ``out[name]`` for each recorder (eval mode, no gradients)."""
+    if not recorders:
+        return
+    was_training = model.training
+    model.eval()
+    try:
+        for name, fn in recorders.items():
+            out[name].append(as_real(f"record[{name!r}]'s value", fn(model), finite=False))
+    finally:
+        model.train(was_training)
+
+
 @torch.no_grad()
 def _evaluate(
     model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: Callable, chunk: int = 4096
@@ -475,6 +510,7 @@ def fit(
     monitor: Literal["val_loss", "train_loss"] = "val_loss",
     stop: Callable[[int, float], bool] | None = None,
     max_loss: float = math.inf,
+    record: Mapping[str, Callable[[nn.Module], float]] | None = None,
     drop_last: bool = False,
     evaluate: bool = True,
     seed: int = 0,
@@ -511,7 +547,10 @@ def fit(
     numbers; ``drop_last`` drops each epoch's incomplete last batch. A non-finite loss (or one
     above ``max_loss``) stops training and sets ``history.diverged``. ``stop(t, loss)`` is
     called after step ``t``'s update with its mini-batch loss; ``True`` ends training there
-    (``history.stopped_at = t``). ``loss_fn`` defaults to cross-entropy, ``device`` to
+    (``history.stopped_at = t``). ``record``: a dict ``name -> fn`` of functions of the
+    model, each called after every completed epoch (after its evaluation, the model in eval
+    mode, without gradients); ``history.records[name]`` lists the numbers, e.g.
+    ``record={"weight_norm": lc.weight_norm}``. ``loss_fn`` defaults to cross-entropy, ``device`` to
     :func:`device`; on CPU the loop runs with ``cpu_threads`` threads (:func:`torch_threads`).
 
     Before training, the wiring is checked: the optimizer holds the model's parameters, the
@@ -541,6 +580,7 @@ def fit(
         raise fail("stop", "a callable stop(step, loss) -> bool or None", got=type(stop).__name__)
     if not isinstance(model, nn.Module):
         raise fail("model", "a torch.nn.Module", got=type(model).__name__)
+    recorders = _check_record(record)
     has_val = check_data(data)
     n = len(data.X_train)
     if drop_last and batch_size > n:
@@ -559,7 +599,7 @@ def fit(
     if has_val:
         Xv, yv = data.X_val.to(dev), data.y_val.to(dev)
     spe = n // batch_size if drop_last else math.ceil(n / batch_size)
-    hist = History(steps_per_epoch=spe)
+    hist = History(steps_per_epoch=spe, records={name: [] for name in recorders})
     gen = torch.Generator().manual_seed(seed)
     early = order == "scheduler_first"
     for _ in range(prestep):
@@ -611,6 +651,7 @@ def fit(
                 bar.set_postfix(train_loss=f"{tl:.3g}", lr=f"{opt.param_groups[0]['lr']:.3g}")
             elif not early and step_per == "epoch":
                 step()
+            _record(model, recorders, hist.records)
             bar.update(1)
     bar.close()
     hist.scheduler_calls = step.calls

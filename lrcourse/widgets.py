@@ -28,11 +28,13 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .plotting import HOUSE_RC, format_value, house_style, style_axes
+from .plotting import HOUSE_COLORS, HOUSE_RC, format_value, house_style, style_axes
 from .registry import Param, ScheduleInfo
 from .validation import as_bool, as_choice, as_int, as_real, did_you_mean, fail
 
 __all__ = ["Explorer", "explore", "synthetic_metric"]
+
+HOUSE_RC_SHRINK = HOUSE_COLORS[2]  # the weight-decay factor's line and axis label
 
 
 def synthetic_metric(steps: int, *, mode: str = "min", seed: int = 0) -> np.ndarray:
@@ -152,7 +154,10 @@ class Explorer(widgets.VBox):
     registry parameter not fixed), ``steps_slider``, ``lr_slider``, ``log_checkbox``,
     ``overlay_checkbox``, ``curve`` (the drawn closed-form curve, ``None`` after an error),
     ``torch_curve`` (the dashed torch overlay or ``None``), ``error`` (the message shown, or
-    ``None``), ``figure``, ``ax``, ``line``, ``torch_line``, ``last_redraw_s``.
+    ``None``), ``figure``, ``ax``, ``line``, ``torch_line``, ``last_redraw_s``. Built with a
+    ``weight_decay``: ``wd_slider`` and ``shrink`` (the factor weight decay alone leaves of a
+    weight after each step, :func:`lrcourse.cumulative_shrink`, drawn on ``shrink_ax``, a
+    right-hand axis, as ``shrink_line``); otherwise these are ``None``.
     """
 
     def __init__(
@@ -161,6 +166,7 @@ class Explorer(widgets.VBox):
         steps: int | None = None,
         *,
         lr: float | None = None,
+        weight_decay: float | None = None,
         **fixed: Any,
     ) -> None:
         from .schedules import SCHEDULES
@@ -214,6 +220,19 @@ class Explorer(widgets.VBox):
             style={"description_width": "110px"},
             layout=widgets.Layout(width="420px"),
         )
+        self.wd_slider: widgets.Widget | None = None
+        if weight_decay is not None:
+            wd = as_real("weight_decay", weight_decay, low=0.0, low_open=True)
+            self.wd_slider = _log_slider(
+                wd,
+                min(-6.0, _log10_floor(wd)),
+                max(-1.0, _log10_ceil(wd)),
+                description="weight_decay",
+                tooltip="each step shrinks a weight by lr_t * weight_decay (SGD's L2, AdamW)",
+                style={"description_width": "110px"},
+                layout=widgets.Layout(width="420px"),
+            )
+        self.shrink: np.ndarray | None = None
         self.log_checkbox = widgets.Checkbox(value=False, description="log scale", indent=False)
         self.overlay_checkbox = widgets.Checkbox(
             value=False, description="overlay torch", indent=False
@@ -244,8 +263,9 @@ class Explorer(widgets.VBox):
         )
         toggles = widgets.HBox([self.log_checkbox, self.overlay_checkbox])
         super().__init__(
-            [header, *self.controls.values(), self.steps_slider, self.lr_slider, toggles]
-            + [self.image, self.message]
+            [header, *self.controls.values(), self.steps_slider, self.lr_slider]
+            + ([self.wd_slider] if self.wd_slider is not None else [])
+            + [toggles, self.image, self.message]
         )
         for control in self._all_controls().values():
             control.observe(self._on_change, names="value")
@@ -274,12 +294,23 @@ class Explorer(widgets.VBox):
             )
             self._legend.set_visible(False)
             self.torch_line.set_visible(False)  # after the legend copied its (visible) handle
+            self.shrink_ax = self.shrink_line = None
+            if self.wd_slider is not None:
+                self.figure.subplots_adjust(right=0.87)
+                self.shrink_ax = self.ax.twinx()
+                (self.shrink_line,) = self.shrink_ax.plot([], [], color=HOUSE_RC_SHRINK)
+                self.shrink_ax.set_ylim(0, 1.02)
+                self.shrink_ax.grid(False)
+                self.shrink_ax.set_ylabel("factor left by weight decay", color=HOUSE_RC_SHRINK)
+                self.shrink_ax.spines["top"].set_visible(False)
 
     def _all_controls(self) -> dict[str, widgets.Widget]:
+        extra = {"weight_decay": self.wd_slider} if self.wd_slider is not None else {}
         return {
             **self.controls,
             "steps": self.steps_slider,
             "lr": self.lr_slider,
+            **extra,
             "log": self.log_checkbox,
             "overlay_torch": self.overlay_checkbox,
         }
@@ -329,12 +360,19 @@ class Explorer(widgets.VBox):
 
         t0 = time.perf_counter()
         steps, lr, kwargs = self.steps, self.lr, self._call_kwargs()
-        self.curve = self.torch_curve = None
+        self.curve = self.torch_curve = self.shrink = None
         self.error = None
         try:
             self.curve = np.asarray(lr_curve(self.name, steps, lr=lr, **kwargs), dtype=float)
         except Exception as err:  # any invalid combination is shown, not raised
             self.error = f"{type(err).__name__}: {err}"
+        if self.curve is not None and self.wd_slider is not None:
+            from .decay import cumulative_shrink
+
+            try:
+                self.shrink = cumulative_shrink(self.curve, float(self.wd_slider.value))
+            except Exception as err:
+                self.error = f"{type(err).__name__}: {err}"
         if self.curve is not None and self.overlay_checkbox.value:
             try:
                 self.torch_curve = np.asarray(
@@ -370,6 +408,9 @@ class Explorer(widgets.VBox):
                     ax.set_yscale("log", nonpositive="mask")
                 else:
                     ax.set_yscale("linear")
+        if self.shrink_line is not None:
+            shrink = self.shrink if self.shrink is not None else np.array([])
+            self.shrink_line.set_data(np.arange(shrink.size), shrink)
         ax.relim(visible_only=True)
         ax.autoscale_view()
         if self.curve is None:
@@ -390,6 +431,8 @@ class Explorer(widgets.VBox):
         if self.torch_curve is not None:
             gap = float(np.max(np.abs(self.torch_curve - curve))) if curve.size else 0.0
             text += f" &middot; largest gap to torch: {gap:.2g}"
+        if self.shrink is not None and self.shrink.size:
+            text += f" &middot; weight decay leaves: {format_value(self.shrink[-1])}"
         if self.log_checkbox.value and not np.any(curve > 0):
             text += " &middot; (no positive values: linear axis)"
         self.message.value = f"<small>{text}</small>"
@@ -450,7 +493,12 @@ class Explorer(widgets.VBox):
 
 
 def explore(
-    name: str, steps: int | None = None, *, lr: float | None = None, **fixed: Any
+    name: str,
+    steps: int | None = None,
+    *,
+    lr: float | None = None,
+    weight_decay: float | None = None,
+    **fixed: Any,
 ) -> Explorer:
     r"""An interactive explorer for schedule ``name``: one control per registry parameter.
 
@@ -462,10 +510,13 @@ def explore(
     updates the line in place; an invalid combination shows its error message instead.
     ReduceLROnPlateau is fed :func:`synthetic_metric` unless ``metrics=`` is given. Where the
     schedule has a ``total_steps`` parameter and ``steps`` is given, it starts at ``steps``.
+    With ``weight_decay`` (chapter 10), a weight-decay slider and a right-hand axis show the
+    factor :math:`\prod_{j \le k}(1 - \eta_j\lambda)` that decay alone leaves of a weight
+    (:func:`lrcourse.cumulative_shrink`).
 
     Example::
 
         panel = lc.explore("StepLR", 120, gamma=0.5)   # gamma fixed, step_size a slider
         panel.set(step_size=40).curve[:3]             # array([0.1, 0.1, 0.1])
     """
-    return Explorer(name, steps, lr=lr, **fixed)
+    return Explorer(name, steps, lr=lr, weight_decay=weight_decay, **fixed)

@@ -63,6 +63,9 @@ CITED: dict[str, dict[str, str]] = {
     "09_lr_range_test": {
         "1000": "check_range_test_settings' cap on num_iter (lrcourse/exercises/ch09.py)",
     },
+    "10_weight_decay": {
+        "1e-4": "the notes' tuning table, 'Keep weight_decay constant' (../shared/sources)",
+    },
     "11_adamw": {
         "3e-4": "the scheduler guide's ViT tip (../shared/sources/scheduler-guide.md, section 6)",
         "0.05": "the guide's ViT tip; DeiT's weight decay (touvron2021training)",

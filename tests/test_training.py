@@ -447,3 +447,88 @@ def test_fit_accepts_numpy_and_torch_scalars(digits):
     a, _ = _fit(digits, epochs=np.int64(2), max_loss=np.float64(1e9))
     b, _ = _fit(digits, epochs=torch.tensor(2))
     assert a.step_loss == b.step_loss and len(a.val_loss) == 2
+
+
+# ----------------------------------------------------------------------------- record
+
+
+def test_fit_records_functions_of_the_model_after_each_epoch(digits):
+    from lrcourse.decay import weight_norm
+
+    net = mlp(64, 8, 10, seed=0)
+    seen = []
+
+    def spy(model):
+        seen.append((model.training, torch.is_grad_enabled(), weight_norm(model)))
+        return weight_norm(model)
+
+    h = fit(
+        net,
+        digits,
+        optimizer=_sgd(0.1, weight_decay=0.05),
+        epochs=3,
+        batch_size=64,
+        record={"norm": spy, "all": lambda m: weight_norm(m, "all")},
+        progress=False,
+    )
+    assert list(h.records) == ["norm", "all"] and len(h.records["norm"]) == h.epochs_run == 3
+    assert h.records["norm"][-1] == weight_norm(net)  # the last one is the model as it ended
+    assert all(a < b for a, b in zip(h.records["norm"], h.records["all"], strict=True))
+    assert seen and all(not training and not grad for training, grad, _ in seen)
+    # without evaluation too, and nothing recorded unless asked
+    h2 = fit(
+        net,
+        digits,
+        optimizer=_sgd(0.1),
+        epochs=2,
+        batch_size=64,
+        evaluate=False,
+        record={"norm": weight_norm},
+        progress=False,
+    )
+    assert len(h2.records["norm"]) == 2
+    assert (
+        fit(net, digits, optimizer=_sgd(0.1), epochs=1, batch_size=64, progress=False).records == {}
+    )
+
+
+def test_fit_record_stops_with_a_diverged_run():
+    class Blowup:
+        X_train = torch.full((4, 2), 1e30)
+        y_train = torch.tensor([0, 1, 0, 1])
+
+    net = torch.nn.Linear(2, 2)
+    h = fit(
+        net,
+        Blowup(),
+        optimizer=_sgd(1e10),
+        epochs=3,
+        batch_size=2,
+        record={"n": lambda m: 1.0},
+        progress=False,
+    )
+    assert h.diverged and len(h.records["n"]) == h.epochs_run
+
+
+@pytest.mark.parametrize(
+    ("record", "name"),
+    [
+        ([("norm", len)], "record"),
+        ({"": len}, "record"),
+        ({3: len}, "record"),
+        ({"norm": 1.0}, "record['norm']"),
+        ({"norm": lambda m: "big"}, "record['norm']'s value"),
+    ],
+)
+def test_fit_bad_record_is_refused_by_name(digits, record, name):
+    with pytest.raises(ParameterError) as err:
+        fit(
+            mlp(64, 8, 10, seed=0),
+            digits,
+            optimizer=_sgd(0.1),
+            epochs=1,
+            batch_size=64,
+            record=record,
+            progress=False,
+        )
+    assert err.value.param == name and str(err.value).startswith(f"{name} must be ")

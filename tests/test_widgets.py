@@ -203,6 +203,8 @@ def test_panel_figures_stay_out_of_pyplot():
         (("NoSuchLR",), {}, "name"),
         (("StepLR", 0), {}, "steps"),
         (("StepLR",), {"lr": -0.1}, "lr"),
+        (("StepLR",), {"weight_decay": 0.0}, "weight_decay"),
+        (("StepLR",), {"weight_decay": "1e-4"}, "weight_decay"),
     ],
 )
 def test_bad_construction(args, kwargs, match):
@@ -235,3 +237,20 @@ def test_total_steps_follows_the_steps_given():
     panel = lc.explore("OneCycleLR", 1000)
     assert panel.controls["total_steps"].value == 1000 and panel.error is None
     np.testing.assert_array_equal(panel.curve, expected_curve("OneCycleLR", 1000, total_steps=1000))
+
+
+def test_weight_decay_adds_a_slider_and_the_factor_decay_leaves():
+    panel = lc.explore("CosineAnnealingLR", 200, weight_decay=5e-3).set(T_max=200)
+    assert "weight_decay" in panel._all_controls() and panel.wd_slider in panel.children
+    want = lc.cumulative_shrink(expected_curve("CosineAnnealingLR", 200, T_max=200), 5e-3)
+    assert np.allclose(panel.shrink, want)
+    assert np.allclose(panel.shrink_line.get_ydata(), want)
+    assert "weight decay leaves" in panel.message.value
+    stronger = panel.set(weight_decay=2e-2).shrink
+    assert stronger[-1] < want[-1]
+    assert np.allclose(stronger, lc.cumulative_shrink(panel.curve, 2e-2))
+    panel.set(lr=0.5, weight_decay=5.0)  # lr * wd >= 1: shown, not raised
+    assert panel.shrink is None and "weight_decay" in panel.error
+    plain = lc.explore("CosineAnnealingLR", 200)
+    assert plain.wd_slider is None and plain.shrink is None and plain.shrink_ax is None
+    assert "weight_decay" not in plain._all_controls()
