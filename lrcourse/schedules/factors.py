@@ -9,7 +9,8 @@ Two ramps: the course's forms (:func:`linear_with_warmup`, :func:`cosine_with_wa
 :func:`warmup_stable_decay`, :func:`linear_warmup`) ramp as :math:`(t+1)/w`, so no step of
 the warmup uses LR 0; the ``transformers_*`` forms ramp as :math:`t/w`, as Hugging Face
 transformers does (factor 0 at step 0), and equal the library's schedulers. From step
-:math:`w` on the two are identical.
+:math:`w` on the two are identical. One library form ramps as the course does:
+:func:`transformers_cosine_warmup_with_min_lr` (transformers' ``"cosine_warmup_with_min_lr"``).
 """
 
 from __future__ import annotations
