@@ -204,7 +204,36 @@ _WARMUP_STABLE_DECAY = st.tuples(st.integers(0, 40), st.integers(1, 60)).flatmap
             "decay_steps": st.just(wd[1]),
             "total_steps": st.integers(wd[0] + wd[1], 300),
             "min_factor": st.just(0.0) | st.floats(0.0, 1.0),
-            "cooldown": st.sampled_from(["linear", "1-sqrt"]),
+            "cooldown": st.sampled_from(["linear", "1-sqrt", "cosine"]),
+        }
+    )
+)
+_HARD_RESTARTS = st.integers(0, 50).flatmap(
+    lambda w: st.fixed_dictionaries(
+        {
+            "warmup_steps": st.just(w),
+            "total_steps": st.integers(max(w, 1), 300),
+            "num_cycles": st.integers(1, 6),
+        }
+    )
+)
+_POLYNOMIAL = st.integers(0, 50).flatmap(
+    lambda w: st.fixed_dictionaries(
+        {
+            "warmup_steps": st.just(w),
+            "total_steps": st.integers(w + 1, 300),  # the library divides by T - w
+            "min_factor": st.just(0.0) | st.floats(0.0, 0.99),
+            "power": st.sampled_from([1.0, 2.0, 0.5]) | st.floats(0.1, 4.0),
+        }
+    )
+)
+_COSINE_WARMUP_WITH_MIN_LR = st.integers(0, 50).flatmap(
+    lambda w: st.fixed_dictionaries(
+        {
+            "warmup_steps": st.just(w),
+            "total_steps": st.integers(max(w, 1), 300),
+            "min_factor": st.just(0.0) | st.floats(0.0, 1.0),
+            "warmup_factor": st.none() | st.floats(0.0, 1.0),
         }
     )
 )
@@ -222,6 +251,12 @@ MODERN_KWARGS = {
     "untuned_linear_warmup": st.fixed_dictionaries({"beta2": st.floats(0.9, 0.999)}),
     "warmup_stable_decay": _WARMUP_STABLE_DECAY,
     "transformers_warmup_stable_decay": _WARMUP_STABLE_DECAY,
+    "transformers_cosine_with_hard_restarts": _HARD_RESTARTS,
+    "transformers_polynomial_decay_with_warmup": _POLYNOMIAL,
+    "transformers_inverse_sqrt": st.fixed_dictionaries(
+        {"warmup_steps": st.integers(0, 50), "timescale": st.none() | st.integers(1, 200)}
+    ),
+    "transformers_cosine_warmup_with_min_lr": _COSINE_WARMUP_WITH_MIN_LR,
 }
 
 #: each course warmup form and the transformers form it equals from step ``warmup_steps`` on

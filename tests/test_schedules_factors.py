@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pytest
@@ -12,10 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from schedule_cases import (
     COURSE_AND_TRANSFORMERS,
+    KWARGS,
     MODERN_KWARGS,
     PROPERTY,
     assert_matches_torch,
     lr_st,
+    metric_values,
     steps_st,
 )
 
@@ -125,6 +131,244 @@ def test_transformers_wsd_is_the_library(kw, lr):
         decay_type=kw["cooldown"],
         min_lr_ratio=kw["min_factor"],
     )
+
+
+# --- transformers' get_scheduler: every SchedulerType has an lc.lr_curve form ---------------
+
+
+def _horizon(kw):
+    return {"num_warmup_steps": kw["warmup_steps"], "num_training_steps": kw["total_steps"]}
+
+
+@dataclass(frozen=True)
+class _Form:
+    """One ``SchedulerType``'s lc form: ``lc_name`` with kwargs from ``kwargs``;
+    ``library(kw, lr)`` the ``get_scheduler`` arguments that ask for the same schedule;
+    ``steps(kw)`` how many steps the two are held equal on."""
+
+    lc_name: str
+    kwargs: st.SearchStrategy
+    library: Callable[[dict, float], dict]
+    steps: Callable[[dict], int]
+
+
+def _specific(**names):
+    """``get_scheduler`` arguments: the horizon, then lc kwarg -> library kwarg renamings."""
+
+    def library(kw, lr):
+        return _horizon(kw) | {
+            "scheduler_specific_kwargs": {theirs: kw[ours] for ours, theirs in names.items()}
+        }
+
+    return library
+
+
+def _polynomial(kw, lr):
+    # the library takes the final LR itself: lr_end = min_factor * lr
+    specific = {"lr_end": kw["min_factor"] * lr, "power": kw["power"]}
+    return _horizon(kw) | {"scheduler_specific_kwargs": specific}
+
+
+def _inverse_sqrt(kw, lr):
+    specific = {} if kw["timescale"] is None else {"timescale": kw["timescale"]}
+    return {"num_warmup_steps": kw["warmup_steps"], "scheduler_specific_kwargs": specific}
+
+
+def _wsd(kw, lr):
+    specific = {
+        "num_decay_steps": kw["decay_steps"],
+        "warmup_type": "linear",  # the lc form has the linear warmup only
+        "decay_type": kw["cooldown"],  # "linear", "1-sqrt" or "cosine"
+        "min_lr_ratio": kw["min_factor"],
+    }
+    return _horizon(kw) | {"scheduler_specific_kwargs": specific}
+
+
+_COSINE = MODERN_KWARGS["transformers_cosine_with_warmup"]
+
+#: every pure function of the step in transformers' get_scheduler, and its lc form
+GET_SCHEDULER = {
+    "linear": _Form(
+        "transformers_linear_with_warmup",
+        MODERN_KWARGS["transformers_linear_with_warmup"],
+        lambda kw, lr: _horizon(kw),
+        lambda kw: kw["total_steps"] + 20,  # past the end: both hold 0
+    ),
+    # steps 0..T: after T the library's cosine (num_cycles=0.5) climbs again, ours holds m
+    "cosine": _Form(
+        "transformers_cosine_with_warmup",
+        _COSINE.map(lambda kw: kw | {"min_factor": 0.0}),
+        lambda kw, lr: _horizon(kw),
+        lambda kw: kw["total_steps"] + 1,
+    ),
+    "cosine_with_min_lr": _Form(
+        "transformers_cosine_with_warmup",
+        _COSINE,
+        _specific(min_factor="min_lr_rate"),
+        lambda kw: kw["total_steps"] + 1,
+    ),
+    "cosine_with_restarts": _Form(
+        "transformers_cosine_with_hard_restarts",
+        MODERN_KWARGS["transformers_cosine_with_hard_restarts"],
+        _specific(num_cycles="num_cycles"),
+        lambda kw: kw["total_steps"] + 20,  # past the end: both hold 0
+    ),
+    "polynomial": _Form(
+        "transformers_polynomial_decay_with_warmup",
+        MODERN_KWARGS["transformers_polynomial_decay_with_warmup"],
+        _polynomial,
+        lambda kw: kw["total_steps"] + 20,  # past the end: both hold min_factor
+    ),
+    "constant": _Form(  # get_scheduler("constant") is LambdaLR(lambda _: 1): no warmup
+        "transformers_constant_with_warmup",
+        st.just({"warmup_steps": 0}),
+        lambda kw, lr: {},
+        lambda kw: 50,
+    ),
+    "constant_with_warmup": _Form(
+        "transformers_constant_with_warmup",
+        MODERN_KWARGS["transformers_constant_with_warmup"],
+        lambda kw, lr: {"num_warmup_steps": kw["warmup_steps"]},
+        lambda kw: kw["warmup_steps"] + 30,
+    ),
+    "inverse_sqrt": _Form(
+        "transformers_inverse_sqrt",
+        MODERN_KWARGS["transformers_inverse_sqrt"],
+        _inverse_sqrt,
+        lambda kw: kw["warmup_steps"] + 300,
+    ),
+    # up to the floor, reached at step w - 1 + max(1, T - w); after it the library climbs
+    "cosine_warmup_with_min_lr": _Form(
+        "transformers_cosine_warmup_with_min_lr",
+        MODERN_KWARGS["transformers_cosine_warmup_with_min_lr"],
+        _specific(min_factor="min_lr_rate", warmup_factor="warmup_lr_rate"),
+        lambda kw: kw["warmup_steps"] + max(1, kw["total_steps"] - kw["warmup_steps"]),
+    ),
+    "warmup_stable_decay": _Form(
+        "transformers_warmup_stable_decay",
+        MODERN_KWARGS["transformers_warmup_stable_decay"],
+        _wsd,
+        lambda kw: kw["total_steps"] + 20,  # past the end: both hold min_factor
+    ),
+}
+
+#: get_scheduler's schedules that follow a metric, not the step: no lr_curve form of the
+#: step alone, and why
+NEEDS_A_METRIC = {
+    "reduce_lr_on_plateau": "torch's ReduceLROnPlateau itself; lr_curve's ReduceLROnPlateau "
+    "(given the metrics) equals it: test_get_scheduler_plateau_is_lr_curve",
+    "greedy": "transformers' GreedyLR raises or lowers the LR on the metric's trend; the "
+    "course has no schedule with its rule",
+}
+
+
+def test_every_get_scheduler_type_has_an_lc_form():
+    from torch.optim.lr_scheduler import LambdaLR
+    from transformers import SchedulerType, get_scheduler
+
+    names = {t.value for t in SchedulerType}
+    unmapped = names - set(GET_SCHEDULER) - set(NEEDS_A_METRIC)
+    assert not unmapped, f"transformers has schedules without an lc form: {sorted(unmapped)}"
+    assert set(GET_SCHEDULER) | set(NEEDS_A_METRIC) == names  # no stale entries
+    assert not set(GET_SCHEDULER) & set(NEEDS_A_METRIC)
+    for name in sorted(NEEDS_A_METRIC):  # truly metric-driven: step() requires the metric
+        scheduler = get_scheduler(name, lc.make_optimizer(0.1))
+        assert not isinstance(scheduler, LambdaLR), name
+        metrics = inspect.signature(scheduler.step).parameters["metrics"]
+        assert metrics.default is inspect.Parameter.empty, name
+    for name, form in GET_SCHEDULER.items():  # each a LambdaLR of the step, with an lc form
+        assert form.lc_name in lc.SCHEDULES and form.lc_name in lc.__all__, name
+        kw = lc.SCHEDULES[form.lc_name].defaults()  # the explorer's demo arguments
+        scheduler = get_scheduler(name, lc.make_optimizer(0.1), **form.library(kw, 0.1))
+        assert isinstance(scheduler, LambdaLR), name
+
+
+@pytest.mark.parametrize("name", sorted(GET_SCHEDULER))
+@TRANSFORMERS_PROPERTY
+@given(data=st.data(), lr=lr_st.filter(bool))
+def test_get_scheduler_is_its_lc_form(name, data, lr):
+    from transformers import get_scheduler
+
+    form = GET_SCHEDULER[name]
+    kw = data.draw(form.kwargs)
+    steps = form.steps(kw)
+    ours = lc.lr_curve(form.lc_name, steps, lr=lr, **kw)
+    theirs = _library_curve(partial(get_scheduler, name), steps, lr, **form.library(kw, lr))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15 * lr, err_msg=name)
+
+
+@pytest.mark.filterwarnings("ignore:ReduceLROnPlateau")  # odd values torch accepts, noted
+@TRANSFORMERS_PROPERTY
+@given(
+    kw=KWARGS["ReduceLROnPlateau"],
+    metrics=st.lists(metric_values, min_size=1, max_size=40),
+    lr=lr_st.filter(bool),
+)
+def test_get_scheduler_plateau_is_lr_curve(kw, metrics, lr):
+    from transformers import get_scheduler
+
+    optimizer = lc.make_optimizer(lr)
+    scheduler = get_scheduler("reduce_lr_on_plateau", optimizer, scheduler_specific_kwargs=kw)
+    theirs = [optimizer.param_groups[0]["lr"]]
+    for value in metrics[:-1]:
+        optimizer.step()
+        scheduler.step(value)
+        theirs.append(optimizer.param_groups[0]["lr"])
+    ours = lc.lr_curve("ReduceLROnPlateau", len(metrics), lr=lr, metrics=metrics, **kw)
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_transformers_inverse_sqrt_is_vaswani_a_step_later():
+    for w in (1, 4, 37):
+        steps = np.arange(1, 500)
+        ours, vaswani = lc.transformers_inverse_sqrt(w), lc.inverse_sqrt(w)
+        np.testing.assert_allclose(ours(steps), vaswani(steps - 1), rtol=1e-15)
+        assert ours(0) == 0.0 and ours(w) == 1.0 == vaswani(w - 1)
+    big_vision = lc.transformers_inverse_sqrt(0)  # no warmup: tau = 10000
+    assert big_vision(0) == 1.0 and big_vision(30000) == 0.5
+
+
+def test_new_transformers_forms_reduce_to_the_simpler_ones():
+    t = np.arange(140)
+    linear = lc.transformers_linear_with_warmup(10, 110)(t)
+    poly = lc.transformers_polynomial_decay_with_warmup(10, 110)(t)
+    np.testing.assert_allclose(poly, linear, rtol=1e-15, atol=1e-16)
+    one_cycle = lc.transformers_cosine_with_hard_restarts(10, 110, num_cycles=1)(t[:111])
+    np.testing.assert_allclose(one_cycle, lc.transformers_cosine_with_warmup(10, 110)(t[:111]))
+    course = lc.cosine_with_warmup(10, 110, 0.1)(t)
+    shifted = lc.transformers_cosine_warmup_with_min_lr(10, 110, 0.1)(t)
+    np.testing.assert_array_equal(shifted[:10], course[:10])  # the same (t+1)/w ramp
+    np.testing.assert_allclose(shifted[10:-1], course[11:], rtol=1e-15)  # the cosine a step ahead
+    restarts = lc.transformers_cosine_with_hard_restarts(0, 90, num_cycles=3)(np.arange(90))
+    assert restarts[0] == restarts[30] == restarts[60] == 1.0  # each cycle restarts at 1
+
+
+@pytest.mark.parametrize(
+    ("make", "kwargs", "param"),
+    [
+        (lc.transformers_cosine_with_hard_restarts, {"num_cycles": 0}, "num_cycles"),
+        (lc.transformers_cosine_with_hard_restarts, {"num_cycles": 1.5}, "num_cycles"),
+        (lc.transformers_polynomial_decay_with_warmup, {"power": 0.0}, "power"),
+        (lc.transformers_polynomial_decay_with_warmup, {"min_factor": 1.5}, "min_factor"),
+        (lc.transformers_polynomial_decay_with_warmup, {"total_steps": 10}, "total_steps"),
+        (lc.transformers_cosine_warmup_with_min_lr, {"warmup_factor": -0.1}, "warmup_factor"),
+        (lc.transformers_cosine_warmup_with_min_lr, {"total_steps": 5}, "total_steps"),
+    ],
+)
+def test_new_transformers_forms_name_the_bad_parameter(make, kwargs, param):
+    with pytest.raises(ValueError, match=f"^{param} must be"):
+        make(**({"warmup_steps": 10, "total_steps": 100} | kwargs))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [({"timescale": 0}, "timescale"), ({"warmup_steps": -1}, "warmup_steps")],
+)
+def test_transformers_inverse_sqrt_names_the_bad_parameter(kwargs, param):
+    with pytest.raises(ValueError, match=f"^{param} must be"):
+        lc.transformers_inverse_sqrt(**({"warmup_steps": 4} | kwargs))
+    with pytest.raises(ValueError, match=f"^{param} must be"):
+        lc.lr_curve("transformers_inverse_sqrt", 10, **({"warmup_steps": 4} | kwargs))
 
 
 # --- the course's forms: no LR 0 in the warmup, transformers' values after it ----------------

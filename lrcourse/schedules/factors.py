@@ -9,7 +9,8 @@ Two ramps: the course's forms (:func:`linear_with_warmup`, :func:`cosine_with_wa
 :func:`warmup_stable_decay`, :func:`linear_warmup`) ramp as :math:`(t+1)/w`, so no step of
 the warmup uses LR 0; the ``transformers_*`` forms ramp as :math:`t/w`, as Hugging Face
 transformers does (factor 0 at step 0), and equal the library's schedulers. From step
-:math:`w` on the two are identical.
+:math:`w` on the two are identical. One library form ramps as the course does:
+:func:`transformers_cosine_warmup_with_min_lr` (transformers' ``"cosine_warmup_with_min_lr"``).
 """
 
 from __future__ import annotations
@@ -32,8 +33,12 @@ __all__ = [
     "linear_with_warmup",
     "ramp",
     "transformers_constant_with_warmup",
+    "transformers_cosine_warmup_with_min_lr",
+    "transformers_cosine_with_hard_restarts",
     "transformers_cosine_with_warmup",
+    "transformers_inverse_sqrt",
     "transformers_linear_with_warmup",
+    "transformers_polynomial_decay_with_warmup",
     "transformers_warmup_stable_decay",
     "untuned_linear_warmup",
     "warmup_stable_decay",
@@ -135,6 +140,16 @@ def _check_total(warmup_steps: int, total_steps: int) -> None:
 _warmup_steps = partial(as_int, low=0)
 _positive_int = partial(as_int, low=1)
 _unit = partial(as_real, low=0.0, high=1.0)
+_positive = partial(as_real, low=0.0, low_open=True)
+
+
+def _optional(check):
+    """``check``, or ``None`` left as ``None`` (the library's default applies)."""
+
+    def optional(name: str, value):  # noqa: ANN001
+        return None if value is None else check(name, value)
+
+    return optional
 
 
 class _LinearWithWarmup(_Warmup):
@@ -216,6 +231,14 @@ class _InverseSqrt(Factor):
         return [ramp(w, start=1.0), decay], [w - 1]
 
 
+#: WSD's cooldowns: the factor left (before the floor) at cooldown progress ``p`` in [0, 1]
+_COOLDOWNS: dict[str, Piece] = {
+    "linear": lambda p: 1.0 - p,
+    "1-sqrt": lambda p: 1.0 - np.sqrt(p),
+    "cosine": lambda p: 0.5 * (1.0 + np.cos(np.pi * p)),
+}
+
+
 class _WarmupStableDecay(_Warmup):
     public_name = "warmup_stable_decay"
 
@@ -230,7 +253,7 @@ class _WarmupStableDecay(_Warmup):
         self._set_horizon(warmup_steps, total_steps)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         self.min_factor = _unit("min_factor", min_factor)
-        self.cooldown = as_choice("cooldown", cooldown, ("linear", "1-sqrt"))
+        self.cooldown = as_choice("cooldown", cooldown, tuple(_COOLDOWNS))
         if self.warmup_steps + self.decay_steps > self.total_steps:
             raise fail(
                 "total_steps",
@@ -240,10 +263,10 @@ class _WarmupStableDecay(_Warmup):
 
     def pieces(self):
         w, t, d, m = self.warmup_steps, self.total_steps, self.decay_steps, self.min_factor
-        shape = (lambda p: p) if self.cooldown == "linear" else np.sqrt
+        left = _COOLDOWNS[self.cooldown]
 
         def cool(u):
-            return (1.0 - shape(np.clip(u / d, 0.0, 1.0))) * (1.0 - m) + m
+            return left(np.clip(u / d, 0.0, 1.0)) * (1.0 - m) + m
 
         return [self.warmup_piece(), _constant, cool], [w, t - d]
 
@@ -260,6 +283,103 @@ class _TransformersWarmupStableDecay(_WarmupStableDecay):
             return up(u) * (1.0 - m) + m
 
         return piece
+
+
+class _TransformersCosineWithHardRestarts(_Warmup):
+    public_name = "transformers_cosine_with_hard_restarts"
+    ramp_start = 0.0
+
+    def __init__(self, warmup_steps: int, total_steps: int, num_cycles: int = 1) -> None:
+        self._set_horizon(warmup_steps, total_steps)
+        self.num_cycles = _positive_int("num_cycles", num_cycles)
+        _check_total(self.warmup_steps, self.total_steps)
+
+    def pieces(self):
+        w, t, c = self.warmup_steps, self.total_steps, self.num_cycles
+
+        def restarts(u):
+            progress = u / max(1, t - w)
+            wave = 0.5 * (1.0 + np.cos(np.pi * np.mod(c * progress, 1.0)))
+            return np.where(progress >= 1.0, 0.0, np.maximum(0.0, wave))
+
+        return [self.warmup_piece(), restarts], [w]
+
+
+class _TransformersPolynomialDecayWithWarmup(_Warmup):
+    public_name = "transformers_polynomial_decay_with_warmup"
+    ramp_start = 0.0
+
+    def __init__(
+        self, warmup_steps: int, total_steps: int, min_factor: float = 0.0, power: float = 1.0
+    ) -> None:
+        self._set_horizon(warmup_steps, total_steps)
+        self.min_factor = _unit("min_factor", min_factor)
+        self.power = _positive("power", power)
+        if self.total_steps <= self.warmup_steps:  # the library divides by T - w
+            raise fail("total_steps", f"> warmup_steps ({self.warmup_steps})", self.total_steps)
+
+    def pieces(self):
+        w, t, m, p = self.warmup_steps, self.total_steps, self.min_factor, self.power
+
+        def decay(u):
+            remaining = np.clip(1.0 - u / (t - w), 0.0, 1.0)  # 0 after T: the factor holds m
+            return (1.0 - m) * remaining**p + m
+
+        return [self.warmup_piece(), decay], [w]
+
+
+class _TransformersInverseSqrt(_Warmup):
+    public_name = "transformers_inverse_sqrt"
+    ramp_start = 0.0
+
+    def __init__(self, warmup_steps: int, timescale: int | None = None) -> None:
+        self.warmup_steps = _warmup_steps("warmup_steps", warmup_steps)
+        self.timescale = _optional(_positive_int)("timescale", timescale)
+
+    def pieces(self):
+        w = self.warmup_steps
+        tau = self.timescale or w or 10_000  # the library's default: w, or 10000 when w = 0
+
+        def decay(u):
+            return 1.0 / np.sqrt((np.maximum(u, 0.0) + tau) / tau)
+
+        return [self.warmup_piece(), decay], [w]
+
+
+class _TransformersCosineWarmupWithMinLR(_Warmup):
+    public_name = "transformers_cosine_warmup_with_min_lr"
+
+    def __init__(
+        self,
+        warmup_steps: int,
+        total_steps: int,
+        min_factor: float = 0.0,
+        warmup_factor: float | None = None,
+    ) -> None:
+        self._set_horizon(warmup_steps, total_steps)
+        self.min_factor = _unit("min_factor", min_factor)
+        self.warmup_factor = _optional(_unit)("warmup_factor", warmup_factor)
+        _check_total(self.warmup_steps, self.total_steps)
+
+    def warmup_piece(self) -> Piece:
+        """:math:`(t+1)/w`, or from ``warmup_factor`` :math:`a` up: :math:`a + (1-a)\\,t/(w-1)`."""
+        a, w = self.warmup_factor, self.warmup_steps
+        if a is None:
+            return super().warmup_piece()
+
+        def piece(u):
+            return a + (1.0 - a) * u / max(1, w - 1)
+
+        return piece
+
+    def pieces(self):
+        w, t, m = self.warmup_steps, self.total_steps, self.min_factor
+
+        def cosine(u):
+            progress = np.clip((u + 1.0) / max(1, t - w), 0.0, 1.0)
+            return 0.5 * (1.0 + np.cos(np.pi * progress)) * (1.0 - m) + m
+
+        return [self.warmup_piece(), cosine], [w]
 
 
 class _UntunedLinearWarmup(Factor):
@@ -382,8 +502,9 @@ def warmup_stable_decay(
 
     The warmup is :math:`(t+1)/w` for :math:`t < w` (no step at LR 0). With
     :math:`p = \mathrm{clip}((t - (T - d))/d, 0, 1)` the cooldown is
-    :math:`f = m + (1 - m)(1 - p)` (``"linear"``) or :math:`m + (1-m)(1 - \sqrt{p})`
-    (``"1-sqrt"``, Hägele et al. 2024). From step :math:`w` on the values of transformers'
+    :math:`f = m + (1 - m)(1 - p)` (``"linear"``), :math:`m + (1-m)(1 - \sqrt{p})`
+    (``"1-sqrt"``, Hägele et al. 2024) or :math:`m + (1-m)\tfrac12(1 + \cos \pi p)`
+    (``"cosine"``). From step :math:`w` on the values of transformers'
     ``get_wsd_schedule`` (:func:`transformers_warmup_stable_decay`, whose warmup starts at
     ``min_factor``).
 
@@ -401,13 +522,15 @@ def transformers_warmup_stable_decay(
     min_factor: float = 0.0,
     cooldown: str = "linear",
 ) -> Factor:
-    r"""transformers' ``get_wsd_schedule`` (linear warmup, ``decay_type`` ``"linear"`` or
-    ``"1-sqrt"``, ``min_lr_ratio=min_factor``): its warmup starts at ``min_factor``.
+    r"""transformers' ``get_wsd_schedule`` (``warmup_type="linear"``, ``decay_type`` =
+    ``cooldown``, ``min_lr_ratio=min_factor``): its warmup starts at ``min_factor``.
 
     .. math:: f(t) = m + (1 - m)\,t/w \ (t < w), \quad 1 \ \text{(stable)}, \quad
-              m + (1 - m)(1 - p) \ \text{or} \ m + (1 - m)(1 - \sqrt{p}) \ \text{(cooldown)}
+              m + (1 - m)\,c(p) \ \text{(cooldown)}
 
-    with :math:`p = \mathrm{clip}((t - (T - d))/d, 0, 1)`. With ``min_factor=0`` its first
+    with :math:`p = \mathrm{clip}((t - (T - d))/d, 0, 1)` and :math:`c(p)` = :math:`1 - p`
+    (``"linear"``), :math:`1 - \sqrt{p}` (``"1-sqrt"``) or :math:`\tfrac12(1 + \cos \pi p)`
+    (``"cosine"``, the library's default ``decay_type``). With ``min_factor=0`` its first
     update uses LR 0; :func:`warmup_stable_decay` ramps as :math:`(t+1)/w` instead.
 
     >>> f = transformers_warmup_stable_decay(10, 100, 20, min_factor=0.1)
@@ -419,6 +542,100 @@ def transformers_warmup_stable_decay(
     return _TransformersWarmupStableDecay(
         warmup_steps, total_steps, decay_steps, min_factor, cooldown
     )
+
+
+def transformers_cosine_with_hard_restarts(
+    warmup_steps: int, total_steps: int, num_cycles: int = 1
+) -> Factor:
+    r"""transformers' ``get_cosine_with_hard_restarts_schedule_with_warmup``: the ramp
+    :math:`t/w`, then ``num_cycles`` half cosines from 1 to 0, each restarting at 1.
+
+    .. math:: f(t) = t/w \ (t < w), \qquad
+              \tfrac12\big(1 + \cos(\pi\,\{c\,p\})\big) \ (p < 1), \qquad 0 \ (p \ge 1)
+
+    with :math:`p = (t - w)/(T - w)` and :math:`\{x\}` the fractional part. Its first update
+    uses LR 0; after :math:`T` the factor stays 0. ``num_cycles=1`` is
+    :func:`transformers_cosine_with_warmup` up to :math:`T`.
+
+    >>> f = transformers_cosine_with_hard_restarts(10, 110, num_cycles=2)
+    >>> f(0), f(10), f(35), f(60), f(110)
+    (0.0, 1.0, 0.5, 1.0, 0.0)
+    """
+    return _TransformersCosineWithHardRestarts(warmup_steps, total_steps, num_cycles)
+
+
+def transformers_polynomial_decay_with_warmup(
+    warmup_steps: int, total_steps: int, min_factor: float = 0.0, power: float = 1.0
+) -> Factor:
+    r"""transformers' ``get_polynomial_decay_schedule_with_warmup``: the ramp :math:`t/w`,
+    then a polynomial decay of degree ``power`` from 1 to ``min_factor`` at ``total_steps``.
+
+    .. math:: f(t) = t/w \ (t < w), \qquad
+              m + (1 - m)\Big(1 - \frac{t - w}{T - w}\Big)^{p} \ (w \le t \le T), \qquad
+              m \ (t > T)
+
+    The library takes the final LR itself, ``lr_end`` (default ``1e-7``, which must be below
+    the optimizer's ``lr``); here it is the factor ``min_factor = lr_end / lr``, so the
+    schedule does not depend on the base LR. Its first update uses LR 0; ``power=1``,
+    ``min_factor=0`` is :func:`transformers_linear_with_warmup`. ``total_steps`` must exceed
+    ``warmup_steps`` (the library divides by :math:`T - w`).
+
+    >>> f = transformers_polynomial_decay_with_warmup(10, 110, min_factor=0.1, power=2.0)
+    >>> f(0), f(5), f(10), round(f(60), 3), f(110), f(500)
+    (0.0, 0.5, 1.0, 0.325, 0.1, 0.1)
+    """
+    return _TransformersPolynomialDecayWithWarmup(warmup_steps, total_steps, min_factor, power)
+
+
+def transformers_inverse_sqrt(warmup_steps: int, timescale: int | None = None) -> Factor:
+    r"""transformers' ``get_inverse_sqrt_schedule`` (from big_vision): the ramp :math:`t/w`,
+    then :math:`1/\sqrt{\cdot}` decay with time scale :math:`\tau`.
+
+    .. math:: f(t) = t/w \ (t < w), \qquad \sqrt{\frac{\tau}{t - w + \tau}} \ (t \ge w)
+
+    ``timescale=None`` is the library's default, :math:`\tau = w` (10000 when :math:`w = 0`).
+    Its first update uses LR 0, and the peak 1 is at step :math:`w`. :func:`inverse_sqrt` is
+    Vaswani et al.'s form, which counts updates :math:`n = t + 1` from 1 and peaks at step
+    :math:`w - 1`: with :math:`\tau = w` this one is that one a step later,
+    :math:`f(t) = \text{inverse\_sqrt}(w)(t - 1)` for :math:`t \ge 1`.
+
+    >>> f = transformers_inverse_sqrt(4)
+    >>> f(0), f(2), f(4), f(16)
+    (0.0, 0.5, 1.0, 0.5)
+    >>> transformers_inverse_sqrt(4, timescale=1)(7)
+    0.5
+    """
+    return _TransformersInverseSqrt(warmup_steps, timescale)
+
+
+def transformers_cosine_warmup_with_min_lr(
+    warmup_steps: int,
+    total_steps: int,
+    min_factor: float = 0.0,
+    warmup_factor: float | None = None,
+) -> Factor:
+    r"""transformers' ``get_cosine_with_min_lr_schedule_with_warmup_lr_rate``
+    (``"cosine_warmup_with_min_lr"``, ``min_lr_rate=min_factor``,
+    ``warmup_lr_rate=warmup_factor``): a warmup that does not start at 0, then a half cosine
+    to ``min_factor`` that reaches it at step :math:`T - 1`.
+
+    .. math:: f(t) = \frac{t + 1}{w} \ \text{or} \ a + (1 - a)\frac{t}{w - 1} \ (t < w),
+              \qquad m + (1-m)\,\tfrac12\Big(1 + \cos\big(\pi\,
+              \min(1, \tfrac{t - w + 1}{T - w})\big)\Big) \ (t \ge w)
+
+    With ``warmup_factor=None`` the ramp is the course's :math:`(t+1)/w`; with
+    :math:`a` = ``warmup_factor`` step 0 uses :math:`a` and step :math:`w-1` the full LR. The
+    cosine runs one step ahead of :func:`cosine_with_warmup`. After the floor the library's
+    cosine climbs again; this one holds ``min_factor``.
+
+    >>> f = transformers_cosine_warmup_with_min_lr(10, 110, min_factor=0.1)
+    >>> f(0), f(9), round(f(59), 3), f(109), f(500)
+    (0.1, 1.0, 0.55, 0.1, 0.1)
+    >>> g = transformers_cosine_warmup_with_min_lr(5, 50, warmup_factor=0.2)
+    >>> g(0), round(g(2), 3), g(4)
+    (0.2, 0.6, 1.0)
+    """
+    return _TransformersCosineWarmupWithMinLR(warmup_steps, total_steps, min_factor, warmup_factor)
 
 
 def linear_warmup(warmup_steps: int) -> Factor:
@@ -516,7 +733,7 @@ _DECAY_STEPS = Param(
     check=_positive_int,
     call_default=REQUIRED,
 )
-_COOLDOWN = Param("cooldown", "linear", "choice", choices=("linear", "1-sqrt"))
+_COOLDOWN = Param("cooldown", "linear", "choice", choices=tuple(_COOLDOWNS))
 
 FACTOR_SCHEDULES: tuple[ScheduleInfo, ...] = (
     _factor_schedule(
@@ -558,14 +775,85 @@ FACTOR_SCHEDULES: tuple[ScheduleInfo, ...] = (
     _factor_schedule(
         warmup_stable_decay,
         "Warmup starting at lr/w, a long constant stretch, then a short cooldown (WSD).",
-        r"f = (k+1)/w \text{, } 1 \text{, then } m + (1-m)(1 - p) \text{ or } (1 - \sqrt{p})",
+        r"f = (k+1)/w \text{, } 1 \text{, then } m + (1-m)\,c(p)",
         (_warmup(), _TOTAL, _DECAY_STEPS, _FLOOR, _COOLDOWN),
     ),
     _factor_schedule(
         transformers_warmup_stable_decay,
         "transformers' WSD: warmup from min_factor (LR 0 when it is 0), constant, cooldown.",
-        r"f = m + (1-m)k/w \text{, } 1 \text{, then } m + (1-m)(1 - p) \text{ or } (1 - \sqrt{p})",
+        r"f = m + (1-m)k/w \text{, } 1 \text{, then } m + (1-m)\,c(p)",
         (_warmup(), _TOTAL, _DECAY_STEPS, _FLOOR, _COOLDOWN),
+    ),
+    _factor_schedule(
+        transformers_cosine_with_hard_restarts,
+        "transformers' cosine with hard restarts: num_cycles cosines to 0 after a warmup "
+        "from LR 0.",
+        r"f = k/w \ (k<w), \quad \tfrac12(1 + \cos(\pi \{c \tfrac{k-w}{T-w}\}))",
+        (
+            _warmup(),
+            _TOTAL,
+            Param(
+                "num_cycles",
+                1,
+                "int",
+                1,
+                10,
+                help="cosines between w and T",
+                check=_positive_int,
+            ),
+        ),
+        default_steps=120,
+    ),
+    _factor_schedule(
+        transformers_polynomial_decay_with_warmup,
+        "transformers' polynomial decay to min_factor after a warmup: starts at LR 0.",
+        r"f = k/w \ (k<w), \quad m + (1-m)(1 - \tfrac{k-w}{T-w})^p",
+        (
+            _warmup(),
+            _TOTAL,
+            _FLOOR,
+            Param("power", 1.0, "float", 0.25, 4.0, help="degree of the decay", check=_positive),
+        ),
+    ),
+    _factor_schedule(
+        transformers_inverse_sqrt,
+        "transformers' inverse square root (big_vision): warmup from LR 0, then "
+        "sqrt(tau/(k - w + tau)).",
+        r"f = k/w \ (k<w), \quad \sqrt{\tau/(k - w + \tau)}",
+        (
+            _warmup(),
+            Param(
+                "timescale",
+                10,
+                "int",
+                1,
+                200,
+                help="tau (None: warmup_steps)",
+                check=_optional(_positive_int),
+                call_default=None,
+            ),
+        ),
+    ),
+    _factor_schedule(
+        transformers_cosine_warmup_with_min_lr,
+        "transformers' cosine_warmup_with_min_lr: warmup from lr/w (or warmup_factor), "
+        "half cosine to min_factor.",
+        r"f = (k+1)/w \ (k<w), \quad m + (1-m)\tfrac12(1 + \cos(\pi \tfrac{k-w+1}{T-w}))",
+        (
+            _warmup(),
+            _TOTAL,
+            _FLOOR,
+            Param(
+                "warmup_factor",
+                0.1,
+                "float",
+                0.0,
+                1.0,
+                help="factor at step 0 (None: 1/w)",
+                check=_optional(_unit),
+                call_default=None,
+            ),
+        ),
     ),
     _factor_schedule(
         linear_warmup,

@@ -37,7 +37,7 @@ from .cycles import (
     restart_phase,
     warn_momentum,
 )
-from .factors import cosine_with_warmup
+from .factors import _optional, cosine_with_warmup
 from .plateau import plateau_rule
 
 __all__ = ["TORCH_DEFINITIONS", "absolute", "scale", "one_cycle_plan"]
@@ -76,13 +76,6 @@ def _scale_mode(name: str, value: Any) -> str:
 
 def _fn(name: str, value: Any) -> Any:
     return as_callable(name, value, "a callable of the step")
-
-
-def _optional(check):
-    def optional(name: str, value: Any) -> Any:
-        return None if value is None else check(name, value)
-
-    return optional
 
 
 def _nonzero(check):
