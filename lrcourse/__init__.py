@@ -128,6 +128,9 @@ from .weightdecay import (  # ch10
 )
 from .adamw import constant_inputs, decay_grid, trace_constant_inputs  # ch11
 
+# --- the schedule doctor ---
+from .doctor import diagnose
+
 # --- exercises: every chapter's check_* functions ---
 from .exercises import *  # noqa: F403
 
@@ -253,6 +256,8 @@ __all__ = [
     "train_norm_mlp",
     "untouched_norm",
     "zero_input_features",
+    # the schedule doctor
+    "diagnose",
     # exercises (each chapter module lists its checkers)
     *_exercises.__all__,
 ]
