@@ -7,21 +7,21 @@ after :math:`j` calls to ``scheduler.step()``. A correct loop calls the schedule
 :math:`c(k) = \lfloor k/s \rfloor` times (per epoch, :math:`s` steps per epoch), so
 :math:`x_k = g(c(k))`. Each mistake changes :math:`c` or :math:`g` in its own way:
 
-===========================  =================================================================
-mistake                      the trace is
-===========================  =================================================================
-stepped before the optimizer :math:`g(c(k) + 1)`: shifted by one call
-stepped before training      :math:`g(c(k) + m)`, :math:`m \ge 2` (a plotting cell reused it)
-wrong unit                   :math:`g(k)` for an epoch schedule (:math:`s` times too fast), or
-                             :math:`g(\lfloor k/s \rfloor)` for a batch one (it barely moves)
-horizon too short / long     :math:`g_{H'}(c(k))`: the same shape with horizon :math:`H' \ne H`
-                             (``total_steps``, ``T_max``, ``total_iters``), or :math:`g_H` but
-                             the run stops before :math:`H` or runs past it
-restarted on resume          :math:`g(c(k))` up to step :math:`r`, then :math:`g(c(k - r))`
-plateau without its metric   constant :math:`g(0)` where ``ReduceLROnPlateau`` fed the metrics
-                             would have cut the LR
-warmup from zero             :math:`x_0 = 0`: the first update is wasted
-===========================  =================================================================
+==============================  ==================================================================
+mistake                         the trace is
+==============================  ==================================================================
+stepped before the optimizer    :math:`g(c(k) + 1)`: shifted by one call
+stepped before training         :math:`g(c(k) + m)`, :math:`m \ge 2` (a plotting cell reused it)
+wrong unit                      :math:`g(k)` for an epoch schedule (:math:`s` times too fast), or
+                                :math:`g(\lfloor k/s \rfloor)` for a batch one (it barely moves)
+horizon too short / long        :math:`g_{H'}(c(k))`: the same shape with horizon :math:`H' \ne H`
+                                (``total_steps``, ``T_max``, ``total_iters``), or :math:`g_H` but
+                                the run stops before :math:`H` or runs past it
+restarted on resume             :math:`g(c(k))` up to step :math:`r`, then :math:`g(c(k - r))`
+plateau without its metric      constant :math:`g(0)` where ``ReduceLROnPlateau`` fed the metrics
+                                would have cut the LR
+warmup from zero                :math:`x_0 = 0`: the first update is wasted
+==============================  ==================================================================
 
 :func:`diagnose` tries each transformation and names the one that reproduces the trace
 exactly (to float rounding: relative tolerance ``RTOL``), with the step where it first shows.

@@ -368,3 +368,39 @@ def test_bad_input_names_the_parameter(kwargs, param):
         lc.diagnose(args.pop("lrs"), args.pop("intended"), **args)
     assert err.value.param == param
     assert str(err.value).startswith(param) or f"{param} must" in str(err.value)
+
+
+# ----------------------------------------------------------------------------- lc.fit's runs
+
+
+@pytest.mark.parametrize(
+    ("step_per", "order", "prestep", "codes"),
+    [
+        ("epoch", "optimizer_first", 0, []),
+        ("batch", "optimizer_first", 0, []),
+        ("epoch", "scheduler_first", 0, ["stepped_before_optimizer"]),
+        ("batch", "scheduler_first", 0, ["stepped_before_optimizer"]),
+        ("batch", "optimizer_first", 3, ["stepped_before_training"]),
+    ],
+)
+def test_the_course_loop_placements_read_from_a_history(step_per, order, prestep, codes):
+    """lc.fit's own placements (chapter 2's mistakes on purpose): the History is enough."""
+    spec = ("StepLR", {"step_size": 2, "gamma": 0.5})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        history = lc.fit(
+            lc.mlp(20, 16, 4, seed=0),
+            lc.make_classification_data(seed=0, n_samples=240),
+            optimizer=lambda p: torch.optim.SGD(p, lr=LR),
+            scheduler=spec,
+            epochs=4,
+            batch_size=30,
+            step_per=step_per,
+            order=order,
+            prestep=prestep,
+            progress=False,
+        )
+    d = lc.diagnose(history, spec, lr=LR, step_per=step_per)
+    assert d.codes == codes, str(d)
+    if prestep:
+        assert f"starts {prestep} scheduler calls" in d.findings[0].message
