@@ -313,7 +313,8 @@ def diagnose(
     reproduces the trace exactly (relative tolerance :data:`RTOL`) is reported. A horizon
     mismatch is searched over ``total_steps`` / ``T_max`` / ``total_iters`` for a
     ``(name, kwargs)`` schedule; a factory's horizon is read off its OneCycleLR,
-    CosineAnnealingLR or PolynomialLR.
+    CosineAnnealingLR or PolynomialLR. A run that ends before its decaying schedule does is
+    reported (``horizon_too_long``) unless it is a History that diverged or was stopped.
 
     >>> used = [1.0, 1.0, 0.5, 0.5, 0.5, 0.25]           # stepped before optimizer.step()
     >>> diagnose(used, ("StepLR", {"lr": 1.0, "step_size": 3, "gamma": 0.5})).codes
@@ -321,8 +322,9 @@ def diagnose(
     >>> diagnose([1.0, 1.0, 1.0, 0.5], ("StepLR", {"step_size": 3, "gamma": 0.5}), lr=1.0)
     clean bill: the run followed the schedule
     """
-    spe_history = None
+    spe_history, early = None, False
     if isinstance(lrs, History):
+        early = lrs.diverged or lrs.stopped_at is not None  # it was not meant to run on
         spe_history, lrs = lrs.steps_per_epoch, lrs.lrs
     trace = as_array("lrs", lrs)
     step_per = as_choice("step_per", step_per, ("batch", "epoch"))
@@ -336,12 +338,15 @@ def diagnose(
     if step_per == "epoch" and spe is None:
         raise fail("steps_per_epoch", "given when step_per='epoch' (or lrs a History)")
     plan = _Intended(intended, lr, metrics)
-    return _Doctor(trace, plan, step_per, spe).run()
+    return _Doctor(trace, plan, step_per, spe, early).run()
 
 
 class _Doctor:
-    def __init__(self, trace: np.ndarray, plan: _Intended, step_per: str, spe: int | None):
+    def __init__(
+        self, trace: np.ndarray, plan: _Intended, step_per: str, spe: int | None, early: bool
+    ):
         self.trace, self.plan, self.step_per, self.spe = trace, plan, step_per, spe
+        self.early = early
         self.n = len(trace)
         k = np.arange(self.n)
         self.base = k // spe if step_per == "epoch" else k  # correct call counts c(k)
@@ -485,7 +490,7 @@ class _Doctor:
             return []
         key = self.plan.label
         used = int(self.base[-1]) + 1  # schedule values the run used
-        if used < h:
+        if used < h and not self.early:
             return [
                 Finding(
                     "horizon_too_long",

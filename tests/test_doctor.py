@@ -404,3 +404,11 @@ def test_the_course_loop_placements_read_from_a_history(step_per, order, prestep
     assert d.codes == codes, str(d)
     if prestep:
         assert f"starts {prestep} scheduler calls" in d.findings[0].message
+
+
+def test_a_run_stopped_on_purpose_is_not_blamed_on_the_horizon():
+    factory, spec, _ = CORRECT["OneCycleLR"]
+    lrs = run_loop(factory)[0][:12]
+    assert lc.diagnose(lrs, spec).codes == ["horizon_too_long"]
+    assert lc.diagnose(History(steps_per_epoch=SPE, lrs=lrs, stopped_at=11), spec).ok
+    assert lc.diagnose(History(steps_per_epoch=SPE, lrs=lrs, diverged=True), spec).ok
