@@ -211,7 +211,7 @@ class _Intended:
                 kw.pop("epochs", None), kw.pop("steps_per_epoch", None)
             kw[self.horizon_key] = horizon
         n = calls
-        if self.name == "OneCycleLR":
+        if self.name == "OneCycleLR" and (horizon or self.horizon):
             n = min(n, (horizon or self.horizon) + 1)  # torch raises past total_steps
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -350,6 +350,13 @@ class _Doctor:
         self.n = len(trace)
         k = np.arange(self.n)
         self.base = k // spe if step_per == "epoch" else k  # correct call counts c(k)
+        calls = int(self.base[-1])  # step(metric) calls before the last step
+        if plan.plateau and len(plan.metrics) < calls:
+            raise fail(
+                "metrics",
+                f"at least {calls} values long (one per scheduler call before the last step)",
+                got=f"{len(plan.metrics)} values",
+            )
         self.unit = "epoch" if step_per == "epoch" else "step"
         # room for an epoch schedule stepped per batch, and for shifts (a plotting cell's run)
         self.g = plan.curve(3 * self.n + 2 + (plan.horizon or 0))

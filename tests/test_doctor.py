@@ -358,6 +358,8 @@ def test_rounding_passes_but_a_real_difference_does_not():
         ({"lr": -1.0}, "lr"),
         ({"metrics": [1.0, 2.0]}, "metrics"),
         ({"intended": ("ReduceLROnPlateau", {})}, "metrics"),
+        ({"intended": ("ReduceLROnPlateau", {}), "metrics": [1.0]}, "metrics"),  # too short
+        ({"intended": ("OneCycleLR", {"max_lr": 1.0})}, "total_steps"),
         ({"intended": ("StepLR", {"lr": 0.1, "step_size": 2})}, "lr"),
     ],
 )
