@@ -414,3 +414,18 @@ def test_a_run_stopped_on_purpose_is_not_blamed_on_the_horizon():
     assert lc.diagnose(lrs, spec).codes == ["horizon_too_long"]
     assert lc.diagnose(History(steps_per_epoch=SPE, lrs=lrs, stopped_at=11), spec).ok
     assert lc.diagnose(History(steps_per_epoch=SPE, lrs=lrs, diverged=True), spec).ok
+
+
+def test_a_factor_schedule_with_a_short_horizon():
+    lrs, _ = run_loop(lambda o: S.LambdaLR(o, lc.linear_with_warmup(WARM, N // 2)))
+    spec = ("linear_with_warmup", {"warmup_steps": WARM, "total_steps": N})
+    f = _only(lc.diagnose(lrs, spec, lr=LR), "horizon_too_short")
+    assert f"total_steps={N // 2}" in f.message and f.step == WARM + 1  # the decay starts
+
+
+def test_a_prestep_past_a_flat_end_is_a_lower_bound():
+    """Stepped 8 times, a 5-step warmup is over: any count >= 5 gives the same trace."""
+    make = lambda o: S.LinearLR(o, start_factor=0.1, total_iters=WARM)  # noqa: E731
+    lrs, _ = run_loop(make, prestep=8)
+    d = lc.diagnose(lrs, ("LinearLR", {"start_factor": 0.1, "total_iters": WARM}), lr=LR)
+    assert "starts at least 5 scheduler calls" in _only(d, "stepped_before_training").message
