@@ -128,8 +128,9 @@ from .weightdecay import (  # ch10
 )
 from .adamw import constant_inputs, decay_grid, trace_constant_inputs  # ch11
 
-# --- the schedule doctor ---
+# --- the schedule doctor, resuming a run (ch12) ---
 from .doctor import diagnose
+from .resume import resume_run
 
 # --- exercises: every chapter's check_* functions ---
 from .exercises import *  # noqa: F403
@@ -256,8 +257,9 @@ __all__ = [
     "train_norm_mlp",
     "untouched_norm",
     "zero_input_features",
-    # the schedule doctor
+    # the schedule doctor, resuming a run
     "diagnose",
+    "resume_run",
     # exercises (each chapter module lists its checkers)
     *_exercises.__all__,
 ]
