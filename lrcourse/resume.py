@@ -31,7 +31,8 @@ StepLR                 the loaded LR, decayed every ``step_size`` steps counted 
 SequentialLR           its LinearLR warmup (then cosine) multiplies the loaded LR, near its
                        peak already: the LR overshoots the base LR
 ReduceLROnPlateau      the loaded LR, but best value and patience counted afresh: the next
-                       cut comes later than in the straight run
+                       cut comes no earlier than in the straight run (later, or the same
+                       when the lost state happens not to matter: it depends on the seed)
 =====================  ==================================================================
 """
 
