@@ -27,7 +27,8 @@ schedule               ``save="model+optimizer"``: from step ``split + 1`` on
 =====================  ==================================================================
 OneCycleLR, LambdaLR   the schedule from its step 1 again (a closed form of the counter)
 StepLR                 the loaded LR, decayed every ``step_size`` steps counted from
-                       ``split``: the decays come late
+                       ``split``: the decays come late (on time, and the run identical,
+                       only when ``split`` is a multiple of ``step_size``)
 SequentialLR           its LinearLR warmup (then cosine) multiplies the loaded LR, near its
                        peak already: the LR overshoots the base LR
 ReduceLROnPlateau      the loaded LR, but best value and patience counted afresh: the next
@@ -233,8 +234,8 @@ def resume_run(
     ``schedule``: a ``(name, kwargs)`` pair, built by :func:`lrcourse.scheduler_from_spec`
     (torch's schedulers and lrcourse's own, validated as :func:`lrcourse.lr_curve`); it is
     stepped after every optimizer step, ReduceLROnPlateau on that step's batch loss. The
-    model is ``lc.mlp(64, hidden, 10, seed=seed)`` on the digits (:func:`lrcourse.
-    load_digits_data`), trained with ``optimizer`` (``"sgd"``: SGD with momentum 0.9,
+    model is ``lc.mlp(64, hidden, 10, seed=seed)`` on the digits
+    (:func:`lrcourse.load_digits_data`), trained with ``optimizer`` (``"sgd"``: SGD with momentum 0.9,
     ``"adam"``) at base LR ``lr``, batches from :func:`batch_indices`.
 
     The resumed run stops after ``split`` steps and ``torch.save``\ s to a ``BytesIO``

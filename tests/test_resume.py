@@ -154,6 +154,22 @@ def test_steplr_keeps_the_loaded_lr_but_decays_on_its_own_restarted_clock():
     assert r.first_difference == (SPLIT // size + 1) * size  # the straight run's next decay
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_steplr_split_on_a_decay_boundary_hides_the_missing_scheduler_state(optimizer):
+    """The restarted clock then falls on the straight run's boundaries: nothing shows."""
+    name, kwargs = SPECS["StepLR"]
+    split = 2 * kwargs["step_size"]
+    r = resume_run(
+        (name, kwargs),
+        steps=STEPS,
+        split=split,
+        save="model+optimizer",
+        optimizer=optimizer,
+        lr=0.05,
+    )
+    assert r.identical
+
+
 def test_sequential_warmup_multiplies_the_loaded_lr_past_the_base():
     """LinearLR's recursive update scales whatever LR the optimizer holds: the warmup runs
     again on an LR already near its peak and overshoots the base LR."""
