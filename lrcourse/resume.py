@@ -235,8 +235,8 @@ def resume_run(
     (torch's schedulers and lrcourse's own, validated as :func:`lrcourse.lr_curve`); it is
     stepped after every optimizer step, ReduceLROnPlateau on that step's batch loss. The
     model is ``lc.mlp(64, hidden, 10, seed=seed)`` on the digits
-    (:func:`lrcourse.load_digits_data`), trained with ``optimizer`` (``"sgd"``: SGD with momentum 0.9,
-    ``"adam"``) at base LR ``lr``, batches from :func:`batch_indices`.
+    (:func:`lrcourse.load_digits_data`), trained with ``optimizer`` (``"sgd"``: SGD with
+    momentum 0.9, ``"adam"``) at base LR ``lr``, batches from :func:`batch_indices`.
 
     The resumed run stops after ``split`` steps and ``torch.save``\ s to a ``BytesIO``
     the state dicts ``save`` names (``"all"``: model, optimizer and scheduler;
