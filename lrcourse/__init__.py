@@ -126,7 +126,7 @@ from .weightdecay import (  # ch10
     untouched_norm,
     zero_input_features,
 )
-from .adamw import constant_inputs, decay_grid, trace_constant_inputs  # ch11
+from .adamw import decay_grid, trace_constant_inputs  # ch11
 
 # --- the schedule doctor, resuming a run (ch12) ---
 from .doctor import diagnose
@@ -210,7 +210,6 @@ __all__ = [
     "adaptive_lr_spread",
     "at_cycle_ends",
     "branch_cooldowns",
-    "constant_inputs",
     "cycle_ends",
     "cycle_lengths",
     "cycle_peaks",

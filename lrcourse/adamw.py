@@ -14,8 +14,8 @@ example) shows the difference cleanly: under AdamW it shrinks by exactly
 gradient is :math:`\lambda\theta`, which Adam normalises to about :math:`\pm 1`, so it moves by
 about :math:`\eta_t` per step towards 0, whatever :math:`\lambda` is.
 
-* :func:`constant_inputs`: the input features that are 0 in every training example.
-* :func:`trace_constant_inputs`: train the course's MLP and record those weights after every
+* :func:`trace_constant_inputs`: train the course's MLP and record the weights of the inputs
+  that are 0 in every training example (:func:`lrcourse.zero_input_features`) after every
   step (a :class:`ShrinkTrace`).
 * :func:`decay_grid`: a run for every (LR, weight decay) pair and seed (a :class:`DecayGrid`:
   the table, the best decay for each LR, the slope of that ridge, the heatmap).
@@ -34,28 +34,14 @@ from .decay import cumulative_shrink
 from .harness import compare, train_classifier
 from .training import SupervisedData, check_data
 from .validation import as_array, as_choice, as_int, fail
+from .weightdecay import zero_input_features
 
 __all__ = [
     "DecayGrid",
     "ShrinkTrace",
-    "constant_inputs",
     "decay_grid",
     "trace_constant_inputs",
 ]
-
-
-def constant_inputs(X: torch.Tensor | np.ndarray) -> np.ndarray:
-    """The columns of ``X`` (examples in rows) that are exactly 0 in every example.
-
-    The first-layer weights of these inputs receive a zero gradient at every step.
-
-    >>> constant_inputs(np.array([[0.0, 1.0, 0.0], [0.0, 0.5, 2.0]])).tolist()
-    [0]
-    """
-    X = np.asarray(X.detach().cpu() if isinstance(X, torch.Tensor) else X)
-    if X.ndim != 2 or not np.issubdtype(X.dtype, np.number):
-        raise fail("X", "a 2-D array of numbers (examples in rows)", got=f"shape {X.shape}")
-    return np.flatnonzero(np.all(X == 0, axis=0))
 
 
 @dataclass
@@ -129,7 +115,7 @@ def trace_constant_inputs(
     from .models import mlp
 
     check_data(data)
-    columns = constant_inputs(data.X_train)
+    columns = np.asarray(zero_input_features(data), dtype=np.int64)
     if columns.size == 0:
         raise fail("data.X_train", "some input that is 0 in every example", got="none")
     seed = as_int("seed", seed, low=0)
