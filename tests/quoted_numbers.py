@@ -132,7 +132,7 @@ def _strip_markup(md: str) -> str:
     return md
 
 
-def _parse(match: re.Match) -> tuple[float, int | None, int, bool] | None:
+def _parse(match: re.Match) -> tuple[float, int | None, int, bool]:
     """(value, decimals or None for significant digits, significant digits, percent)."""
     if match.group("tpow") is not None:
         return 10.0 ** int(match.group("tpow").replace("−", "-")), None, 1, False
@@ -154,8 +154,7 @@ def prose_quotes(markdown: str, cell: int = 0) -> list[Quote]:
     text = _strip_markup(markdown)
     quotes = []
     for match in _QUOTE_RE.finditer(text):
-        parsed = _parse(match)
-        value, decimals, digits, percent = parsed
+        value, decimals, digits, percent = _parse(match)
         if _LABEL.search(text[max(0, match.start() - 40) : match.start()]):
             continue
         if decimals == 0 and not percent and value <= 12:
