@@ -29,7 +29,9 @@ from .schedules import (
     transformers_warmup_stable_decay,
     lr_curve,
     momentum_curve,
+    per_batch,
     schedule_names,
+    stepping_table,
     warmup_stable_decay,
 )
 from .reference import make_optimizer, make_scheduler, momentum_curve_torch, torch_lr_curve
@@ -149,7 +151,9 @@ __all__ = [
     "make_scheduler",
     "momentum_curve",
     "momentum_curve_torch",
+    "per_batch",
     "schedule_names",
+    "stepping_table",
     "torch_lr_curve",
     "transformers_constant_with_warmup",
     "transformers_cosine_warmup_with_min_lr",

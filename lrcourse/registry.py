@@ -13,10 +13,13 @@ from typing import Any, Literal
 
 from .validation import as_bool, as_choice
 
-__all__ = ["REQUIRED", "Param", "ParamKind", "ScheduleInfo"]
+__all__ = ["REQUIRED", "Counts", "Param", "ParamKind", "ScheduleInfo"]
 
 #: How a parameter's slider moves (``"fixed"``: no slider).
 ParamKind = Literal["int", "float", "log", "choice", "bool", "fixed"]
+#: What a parameter counts: ``"calls"``, a number (or list) of ``scheduler.step()`` calls;
+#: ``"per_call"``, a factor applied at every call; ``""``, neither (a factor, an LR, a shape).
+Counts = Literal["", "calls", "per_call"]
 
 
 class _Required:
@@ -50,6 +53,7 @@ class Param:
     help: str = ""
     check: Callable[[str, Any], Any] | None = field(default=None, compare=False, repr=False)
     call_default: Any = field(default=_SAME, repr=False)
+    counts: Counts = ""
 
     @property
     def required(self) -> bool:

@@ -18,6 +18,7 @@ per name) and the package splits by concern:
 * :mod:`~lrcourse.schedules.cycles`: SGDR boundaries, OneCycleLR phases, CyclicLR's wave;
 * :mod:`~lrcourse.schedules.plateau`: ReduceLROnPlateau's rule, step by step;
 * :mod:`~lrcourse.schedules.compose`: SequentialLR and ChainedScheduler as affine maps;
+* :mod:`~lrcourse.schedules.units`: what each argument counts, the same schedule per batch;
 * :mod:`~lrcourse.schedules.api`: the registry, :func:`check_schedule`, :func:`lr_curve`.
 """
 
@@ -50,8 +51,12 @@ from .factors import (
     untuned_linear_warmup,
     warmup_stable_decay,
 )
+from .units import NOT_CONVERTIBLE, per_batch, stepping_table
 
 __all__ = [
+    "NOT_CONVERTIBLE",
+    "per_batch",
+    "stepping_table",
     "COMBINABLE",
     "MODERN",
     "SCHEDULES",

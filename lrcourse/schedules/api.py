@@ -120,6 +120,7 @@ _COMBINED: tuple[ScheduleInfo, ...] = (
                 "fixed",
                 check=_milestones,
                 call_default=REQUIRED,
+                counts="calls",
             ),
         ),
         needs_schedulers=True,

@@ -708,6 +708,7 @@ def _warmup(low: int = 0) -> Param:
         help="steps of linear warmup" if low == 0 else "peak at update n = w",
         check=partial(as_int, low=low),
         call_default=REQUIRED,
+        counts="calls",
     )
 
 
@@ -720,6 +721,7 @@ _TOTAL = Param(
     help="length of the run",
     check=_positive_int,
     call_default=REQUIRED,
+    counts="calls",
 )
 _FLOOR = Param("min_factor", 0.0, "float", 0.0, 0.5, help="floor", check=_unit)
 
@@ -732,6 +734,7 @@ _DECAY_STEPS = Param(
     help="length of the cooldown",
     check=_positive_int,
     call_default=REQUIRED,
+    counts="calls",
 )
 _COOLDOWN = Param("cooldown", "linear", "choice", choices=tuple(_COOLDOWNS))
 
@@ -831,6 +834,7 @@ FACTOR_SCHEDULES: tuple[ScheduleInfo, ...] = (
                 help="tau (None: warmup_steps)",
                 check=_optional(_positive_int),
                 call_default=None,
+                counts="calls",
             ),
         ),
     ),
