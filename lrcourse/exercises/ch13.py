@@ -1,6 +1,6 @@
 """Chapter 13 (the quiz): the question bank, the curves of its figures, and one checker.
 
-Each :class:`Question` is data: its id, the chapter it tests, its kind (``"number"``,
+Each question (a ``Question``) is data: its id, the chapter it tests, its kind (``"number"``,
 ``"choice"`` or ``"curve"``), the prompt, the choices, a function that *computes* the right
 answer from the package (``lr_curve``, ``diagnose``, ...), the explanation, the recognised
 wrong answers with their hints, and the section that teaches it. :func:`check_quiz` judges an
