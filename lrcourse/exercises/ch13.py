@@ -1095,8 +1095,8 @@ def quiz_curves(question_id: str) -> dict[str, np.ndarray]:
     """
     q = _question(question_id)
     if q.curves is None:
-        kinds = [i for i, x in QUESTIONS.items() if x.curves is not None]
-        raise fail("question_id", f"a curve question, one of {kinds}", question_id)
+        curve_ids = [i for i, x in QUESTIONS.items() if x.curves is not None]
+        raise fail("question_id", f"a curve question, one of {curve_ids}", question_id)
     return {letter: lrs.copy() for letter, (_, lrs) in q.curves().items()}
 
 
