@@ -71,6 +71,7 @@ CITED: dict[str, dict[str, str]] = {
         "0.05": "the guide's ViT tip; DeiT's weight decay (touvron2021training)",
         "1e-4": "the guide's CNN tip; ResNet's weight decay (he2016deep)",
     },
+    "12_practice": {},
     "13_quiz": {},
 }
 
