@@ -509,6 +509,7 @@ def fit(
     metrics: Sequence[float] | np.ndarray | None = None,
     monitor: Literal["val_loss", "train_loss"] = "val_loss",
     stop: Callable[[int, float], bool] | None = None,
+    on_step: Callable[[int, float, float], Any] | None = None,
     max_loss: float = math.inf,
     record: Mapping[str, Callable[[nn.Module], float]] | None = None,
     drop_last: bool = False,
@@ -547,11 +548,16 @@ def fit(
     numbers; ``drop_last`` drops each epoch's incomplete last batch. A non-finite loss (or one
     above ``max_loss``) stops training and sets ``history.diverged``. ``stop(t, loss)`` is
     called after step ``t``'s update with its mini-batch loss; ``True`` ends training there
-    (``history.stopped_at = t``). ``record``: a dict ``name -> fn`` of functions of the
-    model, each called after every completed epoch (after its evaluation, the model in eval
-    mode, without gradients); ``history.records[name]`` lists the numbers, e.g.
-    ``record={"weight_norm": lc.weight_norm}``. ``loss_fn`` defaults to cross-entropy, ``device`` to
-    :func:`device`; on CPU the loop runs with ``cpu_threads`` threads (:func:`torch_threads`).
+    (``history.stopped_at = t``). ``on_step(t, lr, loss)`` is called at the same point (before
+    ``stop``) with the LR step ``t`` used (``history.lrs[t]``) and its mini-batch loss: a
+    logging hook, e.g. ``on_step=lambda t, lr, loss: writer.add_scalar("lr", lr, t)`` for a
+    TensorBoard ``SummaryWriter`` (with ``step_per="batch"`` the scheduler has already
+    stepped there, so its ``get_last_lr()`` is step ``t + 1``'s LR). ``record``: a dict
+    ``name -> fn`` of functions of the model, each called after every completed epoch (after
+    its evaluation, the model in eval mode, without gradients); ``history.records[name]``
+    lists the numbers, e.g. ``record={"weight_norm": lc.weight_norm}``. ``loss_fn`` defaults
+    to cross-entropy, ``device`` to :func:`device`; on CPU the loop runs with ``cpu_threads``
+    threads (:func:`torch_threads`).
 
     Before training, the wiring is checked: the optimizer holds the model's parameters, the
     scheduler drives that optimizer, the data are finite, the labels fit the model's outputs,
@@ -578,6 +584,10 @@ def fit(
     values = None if metrics is None else as_array("metrics", metrics)
     if stop is not None and not callable(stop):
         raise fail("stop", "a callable stop(step, loss) -> bool or None", got=type(stop).__name__)
+    if on_step is not None and not callable(on_step):
+        raise fail(
+            "on_step", "a callable on_step(step, lr, loss) or None", got=type(on_step).__name__
+        )
     if not isinstance(model, nn.Module):
         raise fail("model", "a torch.nn.Module", got=type(model).__name__)
     recorders = _check_record(record)
@@ -631,6 +641,8 @@ def fit(
                 opt.step()
                 if not early and step_per == "batch":
                     step(value)
+                if on_step is not None:
+                    on_step(t, hist.lrs[t], value)
                 if stop is not None and stop(t, value):
                     hist.stopped_at = t
                     break
