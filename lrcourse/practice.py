@@ -242,8 +242,10 @@ class AmpRun:
     ``updated``, whether the parameters changed (False: GradScaler skipped
     ``optimizer.step()``); ``ahead``, how many calls the schedule is ahead of the optimizer
     (``scheduler.step()`` calls minus updates, before the iteration: the number of earlier
-    skipped steps without the fix, 0 with it); ``losses``, the batch loss. ``skipped``: the indices of the
-    skipped iterations. ``updated_lrs``: ``lrs[updated]``, the LRs the updates actually used.
+    skipped steps without the fix, 0 with it); ``losses``, the batch loss.
+
+    ``skipped``: the indices of the skipped iterations; ``n_skipped``: how many.
+    ``updated_lrs``: ``lrs[updated]``, the LRs the updates actually used.
     ``scheduler_calls``: how many ``scheduler.step()`` calls ran. ``warnings``: the distinct
     warnings caught (``"Category: text"``). ``intended``: the schedule with horizon
     ``steps``. ``diagnosis``: ``lc.diagnose(updated_lrs, intended)`` (None when every step
