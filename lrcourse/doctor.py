@@ -337,7 +337,7 @@ def diagnose(
     """
     spe_history, early = None, False
     if isinstance(lrs, str | os.PathLike):  # a TensorBoard log
-        lrs = read_lr_log(lrs, tag)
+        lrs = read_lr_log(lrs, tag, name="lrs")
     stored32 = getattr(lrs, "dtype", None) == np.float32
     if isinstance(lrs, History):
         early = lrs.diverged or lrs.stopped_at is not None  # it was not meant to run on

@@ -42,15 +42,15 @@ __all__ = ["EVENT_FILE_MARK", "read_lr_log"]
 EVENT_FILE_MARK = "tfevents"
 
 
-def _event_files(source: str | os.PathLike) -> list[Path]:
+def _event_files(source: str | os.PathLike, name: str) -> list[Path]:
     """The event files ``source`` names: itself, or those directly in the directory."""
     if not isinstance(source, str | os.PathLike):
-        raise fail("source", "a path (str or Path) to a log directory or an event file", source)
+        raise fail(name, "a path (str or Path) to a log directory or an event file", source)
     path = Path(source)
     if path.is_file():
         return [path]
     if not path.is_dir():
-        raise fail("source", "an existing log directory or event file", got=repr(str(path)))
+        raise fail(name, "an existing TensorBoard log directory or event file", got=repr(str(path)))
     files = sorted(p for p in path.iterdir() if p.is_file() and EVENT_FILE_MARK in p.name)
     if not files:
         runs = sorted(
@@ -60,7 +60,7 @@ def _event_files(source: str | os.PathLike) -> list[Path]:
         )
         hint = f"its subdirectories {runs} hold event files: pass one of them" if runs else ""
         raise fail(
-            "source",
+            name,
             "a log directory holding TensorBoard event files (events.out.tfevents.*)",
             got=f"{str(path)!r} with none in it",
             hint=hint,
@@ -92,7 +92,7 @@ def _scalars(files: list[Path]) -> dict[str, list[tuple[int, np.ndarray]]]:
     return found
 
 
-def read_lr_log(source: str | os.PathLike, tag: str = "lr") -> np.ndarray:
+def read_lr_log(source: str | os.PathLike, tag: str = "lr", *, name: str = "source") -> np.ndarray:
     r"""The values logged under ``tag``, ordered by step: element ``k`` was logged at step ``k``.
 
     ``source``: a TensorBoard log directory (every event file directly in it is read, as
@@ -105,7 +105,8 @@ def read_lr_log(source: str | os.PathLike, tag: str = "lr") -> np.ndarray:
     ``tag``: no such tag (the message lists the tags there are), steps that do not run
     :math:`0, 1, \dots, n - 1` (a gap: a step not logged, or logging that started late) and a
     step logged twice (two runs written to one directory): the trace would not say which LR
-    step :math:`k` used.
+    step :math:`k` used. ``name``: the parameter the errors about ``source`` name (a caller
+    passing its own argument on, as :func:`lrcourse.diagnose` does with ``lrs``).
 
     >>> import tempfile
     >>> from torch.utils.tensorboard import SummaryWriter
@@ -120,7 +121,7 @@ def read_lr_log(source: str | os.PathLike, tag: str = "lr") -> np.ndarray:
     """
     if not isinstance(tag, str) or not tag:
         raise fail("tag", "a non-empty tag name (str)", tag)
-    scalars = _scalars(_event_files(source))
+    scalars = _scalars(_event_files(source, name))
     if tag not in scalars:
         there = sorted(scalars) or "none"
         raise fail("tag", f"one of the scalar tags logged there: {there}", tag)
@@ -129,7 +130,7 @@ def read_lr_log(source: str | os.PathLike, tag: str = "lr") -> np.ndarray:
     repeated = steps[1:][np.diff(steps) == 0]
     if repeated.size:
         raise fail(
-            "source",
+            name,
             f"one value per step for tag {tag!r}",
             got=f"step {int(repeated[0])} logged {int(np.sum(steps == repeated[0]))} times",
             hint="two runs written to one log directory? give each run its own",
@@ -138,7 +139,7 @@ def read_lr_log(source: str | os.PathLike, tag: str = "lr") -> np.ndarray:
     if not np.array_equal(steps, expected):
         missing = int(expected[np.argmax(steps != expected)])
         raise fail(
-            "source",
+            name,
             f"tag {tag!r} logged at every step 0, 1, ..., n - 1",
             got=f"steps {int(steps[0])}..{int(steps[-1])} with step {missing} missing",
         )

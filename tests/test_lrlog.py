@@ -187,3 +187,11 @@ def test_diagnose_passes_its_tag_on(tmp_path):
     with pytest.raises(ParameterError) as err:
         lc.diagnose(tmp_path, spec, lr=1.0, tag="lr/group0")
     assert err.value.param == "tag"
+
+
+def test_diagnose_names_its_own_parameter_for_a_bad_log(tmp_path):
+    spec = ("StepLR", {"step_size": 3, "gamma": 0.5})
+    for bad in (tmp_path / "no_such_run", str(tmp_path)):  # missing; no event file in it
+        with pytest.raises(ParameterError, match="^lrs must") as err:
+            lc.diagnose(bad, spec, lr=1.0)
+        assert err.value.param == "lrs"
