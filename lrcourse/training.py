@@ -548,11 +548,13 @@ def fit(
     numbers; ``drop_last`` drops each epoch's incomplete last batch. A non-finite loss (or one
     above ``max_loss``) stops training and sets ``history.diverged``. ``stop(t, loss)`` is
     called after step ``t``'s update with its mini-batch loss; ``True`` ends training there
-    (``history.stopped_at = t``). ``on_step(t, lr, loss)`` is called at the same point (before
-    ``stop``) with the LR step ``t`` used (``history.lrs[t]``) and its mini-batch loss: a
-    logging hook, e.g. ``on_step=lambda t, lr, loss: writer.add_scalar("lr", lr, t)`` for a
-    TensorBoard ``SummaryWriter`` (with ``step_per="batch"`` the scheduler has already
-    stepped there, so its ``get_last_lr()`` is step ``t + 1``'s LR). ``record``: a dict
+    (``history.stopped_at = t``). ``on_step(t, lr, loss)``, a logging hook, is called right
+    after step ``t``'s ``optimizer.step()``, before the scheduler steps, with the LR the step
+    used (``history.lrs[t]``, equal to ``scheduler.get_last_lr()[0]`` there) and its
+    mini-batch loss: ``on_step=lambda t, lr, loss: writer.add_scalar("lr", lr, t)`` logs the
+    LR trace to a TensorBoard ``SummaryWriter`` (:func:`lrcourse.read_lr_log` reads it back;
+    ``get_last_lr()`` read after a per-batch ``scheduler.step()``, as in ``stop``, is already
+    step ``t + 1``'s LR). ``record``: a dict
     ``name -> fn`` of functions of the model, each called after every completed epoch (after
     its evaluation, the model in eval mode, without gradients); ``history.records[name]``
     lists the numbers, e.g. ``record={"weight_norm": lc.weight_norm}``. ``loss_fn`` defaults
@@ -639,10 +641,10 @@ def fit(
                     break
                 loss.backward()
                 opt.step()
-                if not early and step_per == "batch":
-                    step(value)
                 if on_step is not None:
                     on_step(t, hist.lrs[t], value)
+                if not early and step_per == "batch":
+                    step(value)
                 if stop is not None and stop(t, value):
                     hist.stopped_at = t
                     break

@@ -165,17 +165,36 @@ def test_a_float32_trace_needs_the_float32_comparison(data, tmp_path):
     assert not lc.diagnose(logged.astype(np.float64), SPEC, lr=0.1).ok
 
 
-def test_logging_get_last_lr_after_scheduler_step_looks_like_a_misplaced_step(data, tmp_path):
-    """A correct loop that logs scheduler.get_last_lr() after scheduler.step() writes the next
-    step's LR at each step: the log looks like a scheduler stepped before the optimizer."""
+def _fit_own_scheduler(data, logdir: Path, hook: str):
+    """fit with a scheduler built here; ``hook`` logs its get_last_lr()[0] at each step."""
     model = lc.mlp(64, 16, 10, seed=0)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     sched = lc.make_scheduler(SPEC[0], opt, **SPEC[1])
-    with SummaryWriter(str(tmp_path)) as writer:
-        hist = lc.fit(model, data, optimizer=opt, scheduler=sched, epochs=3, batch_size=32,
-                      step_per="batch", evaluate=False, progress=False,
-                      on_step=lambda t, lr, loss: writer.add_scalar(
-                          "lr", sched.get_last_lr()[0], t))  # fmt: skip
+    with SummaryWriter(str(logdir)) as writer:
+
+        def log(t, *_):
+            writer.add_scalar("lr", sched.get_last_lr()[0], t)  # returns None: stop never stops
+
+        hooks = {"on_step": log} if hook == "on_step" else {"stop": log}
+        return lc.fit(model, data, optimizer=opt, scheduler=sched, epochs=3, batch_size=32,
+                      step_per="batch", evaluate=False, progress=False, **hooks)  # fmt: skip
+
+
+def test_get_last_lr_logged_before_scheduler_step_is_the_lr_used(data, tmp_path):
+    """on_step runs between optimizer.step() and scheduler.step(): get_last_lr() there is
+    the LR the step used, and the log equals lc.lr_curve (float32 rounding)."""
+    hist = _fit_own_scheduler(data, tmp_path, "on_step")
+    logged = lc.read_lr_log(tmp_path)
+    assert np.array_equal(logged, np.float32(hist.lrs))
+    assert np.array_equal(logged, lc.lr_curve(*SPEC[:1], N, lr=0.1, **SPEC[1]).astype(np.float32))
+    assert lc.diagnose(tmp_path, SPEC, lr=0.1).ok
+
+
+def test_get_last_lr_logged_after_scheduler_step_looks_like_a_misplaced_step(data, tmp_path):
+    """A correct loop that logs scheduler.get_last_lr() after scheduler.step() (fit's stop
+    hook runs there) writes the next step's LR at each step: the log looks like a scheduler
+    stepped before the optimizer, though the run itself followed the schedule."""
+    hist = _fit_own_scheduler(data, tmp_path, "stop")
     assert lc.diagnose(hist, SPEC, lr=0.1).ok
     assert lc.diagnose(tmp_path, SPEC, lr=0.1).codes == ["stepped_before_optimizer"]
 
