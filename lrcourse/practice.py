@@ -42,6 +42,8 @@ __all__ = ["UNITS", "AccumulationRun", "AmpRun", "accumulation_run", "amp_run", 
 #: The two counts of a loop with gradient accumulation: what a horizon is counted in, and
 #: when ``scheduler.step()`` is called.
 UNITS = ("optimizer_step", "micro_batch")
+_PLURAL = {"optimizer_step": "optimizer steps", "micro_batch": "micro-batches"}
+_SINGULAR = {"optimizer_step": "optimizer step", "micro_batch": "micro-batch"}
 
 
 def horizon_key(name: str) -> str:
@@ -61,7 +63,9 @@ def _spec(schedule: Any) -> tuple[str, dict[str, Any]]:
         and isinstance(schedule[1], Mapping)
     )
     if not ok:
-        raise fail("schedule", "a (name, kwargs) pair, e.g. ('OneCycleLR', {'max_lr': 0.1})")
+        raise fail(
+            "schedule", "a (name, kwargs) pair, e.g. ('OneCycleLR', {'max_lr': 0.1})", schedule
+        )
     name, kwargs = schedule[0], dict(schedule[1])
     key = horizon_key(name)
     if key in kwargs or (name == "OneCycleLR" and {"epochs", "steps_per_epoch"} & set(kwargs)):
@@ -123,9 +127,9 @@ class AccumulationRun:
         name, kw = self.built
         key = horizon_key(name)
         head = (
-            f"{name} with {key}={kw[key]} (counted in {self.horizon_unit}s), stepped per "
-            f"{self.step_unit}, accum={self.accum}: {len(self.lrs)} of {self.steps} optimizer "
-            f"steps, {self.scheduler_calls} scheduler calls"
+            f"{name} with {key}={kw[key]} (counted in {_PLURAL[self.horizon_unit]}), stepped "
+            f"per {_SINGULAR[self.step_unit]}, accum={self.accum}: {len(self.lrs)} of "
+            f"{self.steps} optimizer steps, {self.scheduler_calls} scheduler calls"
         )
         if self.error:
             head += f"; stopped: {self.error}"
@@ -283,11 +287,17 @@ class AmpRun:
     def __repr__(self) -> str:
         loop = "scheduler stepped only after an update" if self.fix else "scheduler always"
         return (
-            f"GradScaler(init_scale={self.init_scale:g}), {loop}: {self.n_skipped} of "
+            f"GradScaler(init_scale={_power_of_two(self.init_scale)}), {loop}: {self.n_skipped} of "
             f"{self.steps} optimizer steps skipped {self.skipped.tolist()}, "
             f"{self.scheduler_calls} scheduler calls, {len(self.warnings)} warning(s)\n"
             f"doctor on the updates' LRs: {self.diagnosis}"
         )
+
+
+def _power_of_two(x: float) -> str:
+    """``2**e`` when ``x`` is a power of two, else ``x`` as ``:g`` writes it."""
+    mantissa, exponent = np.frexp(x)
+    return f"2**{int(exponent) - 1}" if mantissa == 0.5 else f"{x:g}"
 
 
 def amp_run(
