@@ -134,6 +134,10 @@ from .adamw import decay_grid, trace_constant_inputs  # ch11
 from .doctor import diagnose
 from .resume import resume_run
 
+# --- practice (ch12): TensorBoard logs, gradient accumulation, mixed precision ---
+from .lrlog import read_lr_log
+from .practice import accumulation_run, amp_run
+
 # --- exercises: every chapter's check_* functions ---
 from .exercises import *  # noqa: F403
 
@@ -263,6 +267,10 @@ __all__ = [
     # the schedule doctor, resuming a run
     "diagnose",
     "resume_run",
+    # practice (ch12)
+    "accumulation_run",
+    "amp_run",
+    "read_lr_log",
     # exercises (each chapter module lists its checkers)
     *_exercises.__all__,
 ]

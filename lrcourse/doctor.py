@@ -29,6 +29,7 @@ exactly (to float rounding: relative tolerance ``RTOL``), with the step where it
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from typing import Any
 import numpy as np
 from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 
+from .lrlog import read_lr_log
 from .reference import make_optimizer
 from .schedules import SCHEDULES, lr_curve
 from .schedules.api import schedule_spec
@@ -243,6 +245,13 @@ class _Intended:
         return out
 
 
+class _Float32Intended(_Intended):
+    """The schedule rounded to float32: what a float32 trace (TensorBoard's default) holds."""
+
+    def curve(self, calls: int, horizon: int | None = None) -> np.ndarray:
+        return super().curve(calls, horizon).astype(np.float32).astype(np.float64)
+
+
 # ----------------------------------------------------------------------------- matching
 
 
@@ -295,6 +304,7 @@ def diagnose(
     step_per: str = "batch",
     steps_per_epoch: int | None = None,
     metrics: Sequence[float] | None = None,
+    tag: str = "lr",
 ) -> Diagnosis:
     r"""Compare the LRs a run used with the schedule meant, and name the mistake.
 
@@ -306,7 +316,10 @@ def diagnose(
     ``step_per``: how the schedule was meant to be stepped, ``"batch"`` or ``"epoch"``
     (``steps_per_epoch`` then required; given for ``"batch"`` it lets the doctor spot a
     batch schedule stepped per epoch). ``metrics``: for ``ReduceLROnPlateau``, the value of
-    each ``step(metric)`` call.
+    each ``step(metric)`` call. ``lrs`` may also be a TensorBoard log directory or event
+    file (a ``str`` or ``Path``): its ``tag`` scalar, read by :func:`lrcourse.read_lr_log`.
+    A float32 trace (TensorBoard's default ``add_scalar``, or a float32 array) is compared
+    with the float32 rounding of the schedule.
 
     The trace :math:`x_k` is compared with :math:`g(c(k))` for the correct call count
     :math:`c` and then with each mistake's transformation (module docstring); the first that
@@ -323,6 +336,9 @@ def diagnose(
     clean bill: the run followed the schedule
     """
     spe_history, early = None, False
+    if isinstance(lrs, str | os.PathLike):  # a TensorBoard log
+        lrs = read_lr_log(lrs, tag, name="lrs")
+    stored32 = getattr(lrs, "dtype", None) == np.float32
     if isinstance(lrs, History):
         early = lrs.diverged or lrs.stopped_at is not None  # it was not meant to run on
         spe_history, lrs = lrs.steps_per_epoch, lrs.lrs
@@ -337,7 +353,7 @@ def diagnose(
     spe = steps_per_epoch if steps_per_epoch is not None else spe_history
     if step_per == "epoch" and spe is None:
         raise fail("steps_per_epoch", "given when step_per='epoch' (or lrs a History)")
-    plan = _Intended(intended, lr, metrics)
+    plan = (_Float32Intended if stored32 else _Intended)(intended, lr, metrics)
     return _Doctor(trace, plan, step_per, spe, early).run()
 
 

@@ -509,6 +509,7 @@ def fit(
     metrics: Sequence[float] | np.ndarray | None = None,
     monitor: Literal["val_loss", "train_loss"] = "val_loss",
     stop: Callable[[int, float], bool] | None = None,
+    on_step: Callable[[int, float, float], Any] | None = None,
     max_loss: float = math.inf,
     record: Mapping[str, Callable[[nn.Module], float]] | None = None,
     drop_last: bool = False,
@@ -547,11 +548,18 @@ def fit(
     numbers; ``drop_last`` drops each epoch's incomplete last batch. A non-finite loss (or one
     above ``max_loss``) stops training and sets ``history.diverged``. ``stop(t, loss)`` is
     called after step ``t``'s update with its mini-batch loss; ``True`` ends training there
-    (``history.stopped_at = t``). ``record``: a dict ``name -> fn`` of functions of the
-    model, each called after every completed epoch (after its evaluation, the model in eval
-    mode, without gradients); ``history.records[name]`` lists the numbers, e.g.
-    ``record={"weight_norm": lc.weight_norm}``. ``loss_fn`` defaults to cross-entropy, ``device`` to
-    :func:`device`; on CPU the loop runs with ``cpu_threads`` threads (:func:`torch_threads`).
+    (``history.stopped_at = t``). ``on_step(t, lr, loss)``, a logging hook, is called right
+    after step ``t``'s ``optimizer.step()``, before the scheduler steps, with the LR the step
+    used (``history.lrs[t]``, equal to ``scheduler.get_last_lr()[0]`` there) and its
+    mini-batch loss: ``on_step=lambda t, lr, loss: writer.add_scalar("lr", lr, t)`` logs the
+    LR trace to a TensorBoard ``SummaryWriter`` (:func:`lrcourse.read_lr_log` reads it back;
+    ``get_last_lr()`` read after a per-batch ``scheduler.step()``, as in ``stop``, is already
+    step ``t + 1``'s LR). ``record``: a dict
+    ``name -> fn`` of functions of the model, each called after every completed epoch (after
+    its evaluation, the model in eval mode, without gradients); ``history.records[name]``
+    lists the numbers, e.g. ``record={"weight_norm": lc.weight_norm}``. ``loss_fn`` defaults
+    to cross-entropy, ``device`` to :func:`device`; on CPU the loop runs with ``cpu_threads``
+    threads (:func:`torch_threads`).
 
     Before training, the wiring is checked: the optimizer holds the model's parameters, the
     scheduler drives that optimizer, the data are finite, the labels fit the model's outputs,
@@ -578,6 +586,10 @@ def fit(
     values = None if metrics is None else as_array("metrics", metrics)
     if stop is not None and not callable(stop):
         raise fail("stop", "a callable stop(step, loss) -> bool or None", got=type(stop).__name__)
+    if on_step is not None and not callable(on_step):
+        raise fail(
+            "on_step", "a callable on_step(step, lr, loss) or None", got=type(on_step).__name__
+        )
     if not isinstance(model, nn.Module):
         raise fail("model", "a torch.nn.Module", got=type(model).__name__)
     recorders = _check_record(record)
@@ -629,6 +641,8 @@ def fit(
                     break
                 loss.backward()
                 opt.step()
+                if on_step is not None:
+                    on_step(t, hist.lrs[t], value)
                 if not early and step_per == "batch":
                     step(value)
                 if stop is not None and stop(t, value):
