@@ -150,11 +150,15 @@ KWARGS["CyclicLR"] = st.fixed_dictionaries(
         "base_lr": st.sampled_from([1e-4, 1e-3, 0.01]),
         "max_lr": st.sampled_from([0.05, 0.1, 1.0]),
         "step_size_up": nonzero_st(40) | st.floats(0.5, 40.0),
-        "step_size_down": st.none() | st.integers(-40, 40),  # the sum must not be 0
+        "step_size_down": st.none() | st.integers(-40, 40),
         "mode": st.sampled_from(["triangular", "triangular2", "exp_range"]),
         "gamma": st.floats(0.9, 1.0) | st.just(0.0),
         "cycle_momentum": st.booleans(),
     }
+).filter(
+    # a cycle of |up + down| < 1 steps: torch divides by zero (or overflows triangular2's
+    # doubling amplitude to inf) within a few dozen steps; lr_curve refuses the inf
+    lambda kw: kw["step_size_down"] is None or abs(kw["step_size_up"] + kw["step_size_down"]) >= 1
 )
 KWARGS["OneCycleLR"] = st.fixed_dictionaries(
     {
