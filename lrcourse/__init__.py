@@ -132,6 +132,9 @@ from .adamw import decay_grid, trace_constant_inputs  # ch11
 from .doctor import diagnose
 from .resume import resume_run
 
+# --- casebook (ch12) ---
+from .casebook import CASEBOOK, UNSEEN_PITFALLS, run_casebook
+
 # --- exercises: every chapter's check_* functions ---
 from .exercises import *  # noqa: F403
 
@@ -259,6 +262,10 @@ __all__ = [
     # the schedule doctor, resuming a run
     "diagnose",
     "resume_run",
+    # casebook (ch12)
+    "CASEBOOK",
+    "UNSEEN_PITFALLS",
+    "run_casebook",
     # exercises (each chapter module lists its checkers)
     *_exercises.__all__,
 ]

@@ -30,12 +30,11 @@ from torch import nn
 from torch.optim import lr_scheduler as S
 
 from .data import make_classification_data
-from .doctor import CODES, Diagnosis, diagnose
+from .doctor import Diagnosis, diagnose
 from .models import mlp
 from .schedules import cosine_with_warmup, linear_warmup
 from .training import History, fit
 from .validation import as_choice, fail
-from .widgets import synthetic_metric
 
 __all__ = [
     "CASEBOOK",
@@ -107,9 +106,9 @@ class Case:
         """A correct run of the book (expected: a clean bill)."""
         return not self.expected
 
-    def diagnose(self) -> Diagnosis:
-        """Reproduce the loop and run the doctor on its trace."""
-        run = self.reproduce()
+    def diagnose(self, run: Run | None = None) -> Diagnosis:
+        """Run the doctor on the trace of ``run`` (default: reproduce the loop now)."""
+        run = self.reproduce() if run is None else run
         return diagnose(
             run.lrs,
             self.intended,
@@ -269,7 +268,7 @@ N = EPOCHS * SPE
 #: a validation loss that bottoms out at epoch 3 and rises (overfitting, chapter 5): the
 #: plateau rule fed it cuts the LR after epoch 5
 VAL = 1.0 - 0.1 * np.minimum(np.arange(EPOCHS), 3) + 0.02 * np.maximum(np.arange(EPOCHS) - 3, 0)
-ACC = synthetic_metric(EPOCHS, mode="max", seed=0)  # an accuracy that rises, then levels off
+ACC = 1.0 - VAL  # an accuracy that peaks at epoch 3 and falls (the same overfitting run)
 
 
 def _t_over_w(w: int) -> Callable[[int], float]:
@@ -735,6 +734,14 @@ def _pitfalls() -> list[Case]:
         ),
         _case(
             7,
+            "`total_steps` too small for the loop.",
+            "(the reverse) total_steps counted in micro-batches: the anneal never ends",
+            one_cycle,
+            lambda: real_loop(lambda o: S.OneCycleLR(o, 0.3, total_steps=2 * N), momentum=0.9),
+            ["horizon_too_long"],
+        ),
+        _case(
+            7,
             "`CyclicLR` with `base_lr > max_lr`.",
             "base_lr and max_lr swapped",
             ("CyclicLR", cyc),
@@ -1181,6 +1188,3 @@ def run_casebook(
             )
         )
     return Casebook(rows)
-
-
-assert all(code in CODES for case in CASEBOOK for code in case.expected)

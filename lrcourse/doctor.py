@@ -77,7 +77,7 @@ CODES: dict[str, str] = {
     "gamma_upside_down": "gamma inverted (10 for 0.1): the LR grows where it should decay",
     "bounds_swapped": "CyclicLR with base_lr and max_lr exchanged: the cycle runs upside down",
     "eta_min_above_lr": "eta_min written as a fraction of the LR, read as an absolute LR",
-    "plateau_mode_flipped": "ReduceLROnPlateau in mode 'min' for a metric to maximise, or the reverse",
+    "plateau_mode_flipped": "ReduceLROnPlateau in mode 'min' for a metric to raise, or the reverse",
     "two_schedulers": "two schedulers stepped on one optimizer where SequentialLR was meant",
     "factor_is_lr": "a LambdaLR function that returns the LR instead of the factor",
     "decayed_too_early": "the schedule's own drops, taken earlier than planned",
@@ -596,12 +596,12 @@ class _Doctor:
         if plan.name != "SequentialLR":
             return None
         subs = [schedule_spec(sub, "schedulers") for sub in plan.kwargs["schedulers"]]
-        ahead = sum(plan.kwargs.get("milestones", []))
+        ahead = list(plan.kwargs.get("milestones", []))[-1:] or [0]  # where the last one starts
         name, kw = subs[-1]
         key = _HORIZON_SEARCH.get(name)
         variants = [subs]
         if key is not None and key in kw:  # the last one sized for the whole run
-            variants.append([*subs[:-1], (name, kw | {key: kw[key] + ahead})])
+            variants.append([*subs[:-1], (name, kw | {key: kw[key] + ahead[0]})])
         for variant in variants:
             for order in (variant, variant[::-1]):
                 try:
@@ -681,7 +681,7 @@ class _Doctor:
                 d,
                 f"the drop to LR {_fmt(expected[d])} planned at {self.unit} {self.base[d]} "
                 f"{when}: a milestone that is not a whole number (torch compares it with "
-                "the integer count) or one in another unit is never reached",
+                "the integer count, so it never matches) or one counted in another unit",
             )
         return None
 
