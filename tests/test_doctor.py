@@ -527,7 +527,7 @@ def test_a_plateau_in_the_wrong_mode_and_one_stepped_per_batch():
         lr=LR,
         step_per="epoch",
         steps_per_epoch=lc.casebook.SPE,
-        metrics=acc,
+        metrics=lc.casebook.VAL,
     )
     assert "per batch" in _only(d, "wrong_unit").message
 
