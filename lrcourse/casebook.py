@@ -9,7 +9,10 @@ scheduler (recording ``optimizer.param_groups[0]["lr"]`` before each ``optimizer
 or :func:`lrcourse.fit` / :func:`lrcourse.run_loop` with their placements where chapter 2
 used them) and the finding codes expected. The doctor reads only the LR trace, so the models
 are tiny (``nn.Linear(4, 1)`` on a fixed set of batches) and the whole casebook runs in
-seconds: :func:`run_casebook`.
+seconds: :func:`run_casebook`, whose table has one row per case (chapter, case, expected
+codes, codes found, the step of the first finding, the doctor's sentence). The pitfalls that
+leave no mark the doctor can read (momentum, weight decay, range-test readings, errors raised
+before any step) are listed in :data:`UNSEEN_PITFALLS` with the reason.
 
 >>> book = run_casebook(chapters=[2])
 >>> book.ok, book.rows[0].found
@@ -34,7 +37,7 @@ from .doctor import Diagnosis, diagnose
 from .models import mlp
 from .schedules import cosine_with_warmup, linear_warmup
 from .training import History, fit
-from .validation import as_choice, fail
+from .validation import as_choice, as_int, fail
 
 __all__ = [
     "CASEBOOK",
@@ -172,6 +175,8 @@ def real_loop(
     ...           step_per="epoch", lr=1.0)
     [1.0, 1.0, 0.5, 0.5]
     """
+    epochs = as_int("epochs", epochs, low=1)
+    steps_per_epoch = as_int("steps_per_epoch", steps_per_epoch, low=1)
     step_per = as_choice("step_per", step_per, ("batch", "epoch"))
     order = as_choice("order", order, ("optimizer_first", "scheduler_first"))
     torch.manual_seed(seed)
@@ -1137,6 +1142,21 @@ class Casebook:
     def mismatches(self) -> list[CasebookRow]:
         """The rows where the doctor's finding differs from the expected one."""
         return [r for r in self.rows if not r.ok]
+
+    def records(self) -> list[dict[str, Any]]:
+        """The table as records (``pandas.DataFrame(book.records())``)."""
+        return [
+            {
+                "chapter": r.case.chapter,
+                "case": r.case.label,
+                "expected": ", ".join(r.case.expected) or "clean",
+                "found": ", ".join(r.found) or "clean",
+                "step": r.step,
+                "sentence": r.sentence,
+                "ok": r.ok,
+            }
+            for r in self.rows
+        ]
 
     def __str__(self) -> str:
         lines = [f"{'ch':>2s}  {'case':44s} {'expected':26s} {'found':26s} {'step':>4s}  sentence"]

@@ -32,7 +32,7 @@ two schedulers                  ``SequentialLR([a, b])`` meant, ``a`` and ``b`` 
                                 sized for the remainder or for the whole run)
 factor is the LR                :math:`\eta_0 \, g(c(k))`: a lambda that returns the LR, not the
                                 factor, so ``LambdaLR`` multiplies by :math:`\eta_0` twice
-decayed too early / too late    a decay's own values :math:`g(c'(k))` with :math:`c' \ge c`
+decayed too early / too late    a step decay's own levels :math:`g(c'(k))` with :math:`c' \ge c`
                                 (its drops come early) or :math:`c' \le c` (late, or never: a
                                 milestone that is not a whole number)
 warmup from zero                :math:`x_0 = 0`: the first update is wasted
@@ -40,6 +40,12 @@ warmup from zero                :math:`x_0 = 0`: the first update is wasted
 
 :func:`diagnose` tries each transformation and names the one that reproduces the trace
 exactly (to float rounding: relative tolerance ``RTOL``), with the step where it first shows.
+Where two explain the same trace, the order of the table decides, with two exceptions: a
+setting read the wrong way and two schedulers are tried before a shift of two or more calls
+(``CyclicLR`` with swapped bounds IS its cycle started ``step_size_up`` calls in, and
+``LinearLR`` then a ``LambdaLR`` both stepped IS the ``SequentialLR`` started at its
+milestone). The checks run only on a trace that differs from the schedule, so a correct run
+always gets a clean bill.
 """
 
 from __future__ import annotations

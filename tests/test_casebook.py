@@ -112,6 +112,9 @@ def test_the_table_marks_a_wrong_expectation():
     assert "MISMATCH" not in lines[1] and lines[2].endswith("<-- MISMATCH")
     assert book.rows[0].step == case.diagnose().findings[0].step
     assert book.rows[0].sentence.startswith("the run follows StepLR with gamma=10")
+    records = book.records()
+    assert [r["ok"] for r in records] == [True, False]
+    assert records[1]["expected"] == "wrong_unit" and records[1]["found"] == "gamma_upside_down"
 
 
 def test_chapters_select_rows_and_bad_chapters_are_named():
