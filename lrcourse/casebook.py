@@ -1159,17 +1159,27 @@ class Casebook:
         ]
 
     def __str__(self) -> str:
-        lines = [f"{'ch':>2s}  {'case':44s} {'expected':26s} {'found':26s} {'step':>4s}  sentence"]
-        for r in self.rows:
-            c = r.case
-            exp = ", ".join(c.expected) or "clean"
-            got = ", ".join(r.found) or "clean"
-            step = "" if r.step is None else str(r.step)
-            mark = "" if r.ok else "  <-- MISMATCH"
-            lines.append(
-                f"{c.chapter:2d}  {c.label[:44]:44s} {exp[:26]:26s} {got[:26]:26s} {step:>4s}  "
-                f"{r.sentence}{mark}"
+        table = [
+            (
+                f"{r['chapter']:2d}",
+                r["case"],
+                r["expected"],
+                r["found"],
+                "" if r["step"] is None else str(r["step"]),
+                r["sentence"],
+                r["ok"],
             )
+            for r in self.records()
+        ]
+        head = ("ch", "case", "expected", "found", "step", "sentence")
+        width = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(head[:5])]
+
+        def line(cells: Sequence[str]) -> str:
+            ch, case, exp, found, step = (c.ljust(w) for c, w in zip(cells, width, strict=False))
+            return f"{ch.rjust(width[0])}  {case}  {exp}  {found}  {step.strip().rjust(width[4])}  "
+
+        lines = [line(head) + head[5]]
+        lines += [line(row) + row[5] + ("" if row[6] else "  <-- MISMATCH") for row in table]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
