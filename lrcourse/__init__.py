@@ -138,6 +138,9 @@ from .resume import resume_run
 from .lrlog import read_lr_log
 from .practice import accumulation_run, amp_run
 
+# --- casebook (ch12) ---
+from .casebook import CASEBOOK, UNSEEN_PITFALLS, run_casebook
+
 # --- exercises: every chapter's check_* functions ---
 from .exercises import *  # noqa: F403
 
@@ -271,6 +274,10 @@ __all__ = [
     "accumulation_run",
     "amp_run",
     "read_lr_log",
+    # casebook (ch12)
+    "CASEBOOK",
+    "UNSEEN_PITFALLS",
+    "run_casebook",
     # exercises (each chapter module lists its checkers)
     *_exercises.__all__,
 ]

@@ -19,12 +19,33 @@ horizon too short / long        :math:`g_{H'}(c(k))`: the same shape with horizo
                                 the run stops before :math:`H` or runs past it
 restarted on resume             :math:`g(c(k))` up to step :math:`r`, then :math:`g(c(k - r))`
 plateau without its metric      constant :math:`g(0)` where ``ReduceLROnPlateau`` fed the metrics
-                                would have cut the LR
+                                would have cut the LR (never stepped, or fed another metric)
+never stepped                   constant :math:`g(0)`: :math:`c(k) = 0` (a ``step()`` never reached)
+gamma upside down               :math:`g` with ``gamma`` :math:`\to 1/\gamma` (StepLR, MultiStepLR,
+                                ExponentialLR)
+bounds swapped                  ``CyclicLR`` with ``base_lr`` and ``max_lr`` exchanged
+eta_min above the LR            ``CosineAnnealingLR`` with ``eta_min`` :math:`\to` ``eta_min / lr``:
+                                a fraction of the LR written as an absolute LR (it rises)
+plateau mode flipped            ``ReduceLROnPlateau`` with ``mode`` min :math:`\leftrightarrow` max
+two schedulers                  ``SequentialLR([a, b])`` meant, ``a`` and ``b`` both stepped on one
+                                optimizer: ``ChainedScheduler`` of the two (either order; ``b``
+                                sized for the remainder or for the whole run)
+factor is the LR                :math:`\eta_0 \, g(c(k))`: a lambda that returns the LR, not the
+                                factor, so ``LambdaLR`` multiplies by :math:`\eta_0` twice
+decayed too early / too late    a step decay's own levels :math:`g(c'(k))` with :math:`c' \ge c`
+                                (its drops come early) or :math:`c' \le c` (late, or never: a
+                                milestone that is not a whole number)
 warmup from zero                :math:`x_0 = 0`: the first update is wasted
 ==============================  ==================================================================
 
 :func:`diagnose` tries each transformation and names the one that reproduces the trace
 exactly (to float rounding: relative tolerance ``RTOL``), with the step where it first shows.
+Where two explain the same trace, the order of the table decides, with two exceptions: a
+setting read the wrong way and two schedulers are tried before a shift of two or more calls
+(``CyclicLR`` with swapped bounds IS its cycle started ``step_size_up`` calls in, and
+``LinearLR`` then a ``LambdaLR`` both stepped IS the ``SequentialLR`` started at its
+milestone). The checks run only on a trace that differs from the schedule, so a correct run
+always gets a clean bill.
 """
 
 from __future__ import annotations
@@ -60,6 +81,15 @@ CODES: dict[str, str] = {
     "horizon_too_long": "total_steps / T_max / total_iters longer than the steps taken",
     "restarted_schedule": "a resumed run whose scheduler started again from step 0",
     "plateau_without_metric": "ReduceLROnPlateau never cut the LR where its metric says it should",
+    "never_stepped": "the LR never left its first value: scheduler.step() was never reached",
+    "gamma_upside_down": "gamma inverted (10 for 0.1): the LR grows where it should decay",
+    "bounds_swapped": "CyclicLR with base_lr and max_lr exchanged: the cycle runs upside down",
+    "eta_min_above_lr": "eta_min written as a fraction of the LR, read as an absolute LR",
+    "plateau_mode_flipped": "ReduceLROnPlateau in mode 'min' for a metric to raise, or the reverse",
+    "two_schedulers": "two schedulers stepped on one optimizer where SequentialLR was meant",
+    "factor_is_lr": "a LambdaLR function that returns the LR instead of the factor",
+    "decayed_too_early": "the schedule's own drops, taken earlier than planned",
+    "decayed_too_late": "the schedule's own drops, taken later than planned or never",
     "warmup_from_zero": "the first update used LR 0 (a wasted step)",
     "unexplained": "the trace differs from the schedule in a way no listed mistake explains",
 }
@@ -202,12 +232,15 @@ class _Intended:
             )
         return scheduler
 
-    def curve(self, calls: int, horizon: int | None = None) -> np.ndarray:
-        """:math:`g(0), \\dots, g(calls - 1)`; NaN past the schedule's reach."""
+    def curve(
+        self, calls: int, horizon: int | None = None, changes: dict[str, Any] | None = None
+    ) -> np.ndarray:
+        """:math:`g(0), \\dots, g(calls - 1)`; NaN past the schedule's reach. ``horizon``
+        and ``changes`` (keyword -> value): the same schedule with other settings."""
         out = np.full(calls, np.nan)
         if self.factory is not None:
             return self._stepped(out)
-        kw = dict(self.kwargs)
+        kw = dict(self.kwargs) | (changes or {})
         if horizon is not None:
             if self.name == "OneCycleLR":
                 kw.pop("epochs", None), kw.pop("steps_per_epoch", None)
@@ -388,12 +421,18 @@ class _Doctor:
                 self._plateau(d)
                 or self._shift(d, 1, 1)
                 or self._unit(d)
+                or self._never_stepped(d)
                 or self._restart(d)
+                or self._misread(d)
+                or self._two_schedulers(d)
                 or self._shift(d, 2, len(self.g))
                 or self._horizon(d)
+                or self._factor_is_lr(d)
+                or self._levels(d, expected)
             )
             findings.append(found or self._unexplained(d, expected))
-        if self.trace[0] == 0 and np.max(self.trace) > 0:
+        # the schedule itself starts at 0 (a shifted run that lands on 0 is the shift's doing)
+        if self.trace[0] == 0 == expected[0] and np.nanmax(self.g) > 0:
             findings.append(
                 Finding(
                     "warmup_from_zero",
@@ -453,6 +492,16 @@ class _Doctor:
                 f"steps_per_epoch = {self.spe} times too slow (step it after every "
                 "optimizer.step())",
             )
+        if self.step_per == "epoch" and self.plan.plateau:
+            changed = np.flatnonzero(~_close(self.trace[1:], self.trace[:-1])) + 1
+            if np.any(changed % self.spe):
+                return Finding(
+                    "wrong_unit",
+                    d,
+                    "the LR changed in the middle of an epoch: ReduceLROnPlateau was stepped "
+                    "per batch, so its patience counts batches and it compares batch losses; "
+                    "step it once per epoch with the validation metric",
+                )
         return None
 
     def _restart(self, d: int) -> Finding | None:
@@ -481,6 +530,182 @@ class _Doctor:
             f"cuts it to {_fmt(_at(self.g, self.base)[d])} here: call scheduler.step(metric) "
             f"once per {self.unit}, with the metric it watches",
         )
+
+    def _never_stepped(self, d: int) -> Finding | None:
+        if not np.all(_close(self.trace, np.full(self.n, self.g[0]))):
+            return None
+        return Finding(
+            "never_stepped",
+            d,
+            f"the LR never left its first value {_fmt(self.g[0])}: scheduler.step() was never "
+            f"called (a condition such as i == len(loader) that is never true?); the schedule "
+            f"gives {_fmt(_at(self.g, self.base)[d])} here",
+        )
+
+    def _changed(self, changes: dict[str, Any]) -> bool:
+        """Does the schedule with ``changes`` reproduce the trace?"""
+        try:
+            g = self.plan.curve(int(self.base[-1]) + 1, changes=changes)
+        except (ParameterError, ValueError, TypeError):
+            return False
+        return _matches(self.trace, g, self.base)
+
+    def _misread(self, d: int) -> Finding | None:
+        """One setting read the wrong way: the same schedule with that setting transformed."""
+        plan = self.plan
+        if plan.factory is not None:
+            return None
+        kw = SCHEDULES[plan.name].signature_defaults() | plan.kwargs
+        gamma = kw.get("gamma")
+        if plan.name in ("StepLR", "MultiStepLR", "ExponentialLR") and gamma:
+            if self._changed({"gamma": 1 / gamma}):
+                return Finding(
+                    "gamma_upside_down",
+                    d,
+                    f"the run follows {plan.name} with gamma={_fmt(1 / gamma)}, the inverse of "
+                    f"the intended {_fmt(gamma)}: gamma is the factor the LR is multiplied by "
+                    "(0.1 divides by 10)",
+                )
+        if plan.name == "CyclicLR" and self._changed(
+            {"base_lr": kw.get("max_lr"), "max_lr": kw.get("base_lr")}
+        ):
+            return Finding(
+                "bounds_swapped",
+                d,
+                "the run follows CyclicLR with base_lr and max_lr exchanged: the cycle starts "
+                "high and dips; base_lr is the bottom of the cycle, max_lr its top (the LR "
+                "trace is also the cycle started step_size_up calls in; the momentum, which "
+                "now rises with the LR, tells them apart)",
+            )
+        eta_min = kw.get("eta_min") or 0.0
+        if plan.name == "CosineAnnealingLR" and 0 < eta_min < plan.lr != 1:
+            if self._changed({"eta_min": eta_min / plan.lr}):
+                return Finding(
+                    "eta_min_above_lr",
+                    d,
+                    f"the run follows a cosine to eta_min={_fmt(eta_min / plan.lr)}, above the "
+                    f"base LR {_fmt(plan.lr)}, so it rises: eta_min is an absolute LR; for "
+                    f"a fraction f of the LR write eta_min=f * lr (here {_fmt(eta_min)})",
+                )
+        if plan.plateau:
+            flipped = "max" if kw.get("mode", "min") == "min" else "min"
+            if self._changed({"mode": flipped}):
+                return Finding(
+                    "plateau_mode_flipped",
+                    d,
+                    f"the run follows ReduceLROnPlateau with mode={flipped!r}: it takes every "
+                    "improvement for a worsening and cuts on a fixed clock; 'min' for a loss, "
+                    "'max' for an accuracy",
+                )
+        milestones = kw.get("milestones")
+        if plan.name == "SequentialLR" and self.step_per == "batch" and (self.spe or 1) > 1:
+            in_epochs = [m // self.spe for m in milestones]
+            if all(m % self.spe == 0 for m in milestones) and self._changed(
+                {"milestones": in_epochs}
+            ):
+                return Finding(
+                    "wrong_unit",
+                    d,
+                    f"the run follows SequentialLR with milestones={in_epochs}, the intended "
+                    f"{list(milestones)} counted in epochs: milestones count scheduler.step() "
+                    "calls, here batches, like total_iters and T_max",
+                )
+        return None
+
+    def _two_schedulers(self, d: int) -> Finding | None:
+        """SequentialLR meant; its schedulers built on one optimizer and all stepped."""
+        plan = self.plan
+        if plan.name != "SequentialLR":
+            return None
+        subs = [schedule_spec(sub, "schedulers") for sub in plan.kwargs["schedulers"]]
+        ahead = list(plan.kwargs.get("milestones", []))[-1:] or [0]  # where the last one starts
+        name, kw = subs[-1]
+        key = _HORIZON_SEARCH.get(name)
+        variants = [subs]
+        if key is not None and key in kw:  # the last one sized for the whole run
+            variants.append([*subs[:-1], (name, kw | {key: kw[key] + ahead[0]})])
+        for variant in variants:
+            for order in (variant, variant[::-1]):
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        g = lr_curve(
+                            "ChainedScheduler",
+                            int(self.base[-1]) + 1,
+                            lr=plan.lr,
+                            schedulers=[(n, dict(k)) for n, k in order],
+                        )
+                except (ParameterError, ValueError):
+                    continue
+                if _matches(self.trace, g, self.base):
+                    names = " and ".join(n for n, _ in order)
+                    return Finding(
+                        "two_schedulers",
+                        d,
+                        f"the run is {names} both stepped on one optimizer (a "
+                        "ChainedScheduler): each multiplies or overwrites what the other "
+                        "left, so the LR is neither; SequentialLR(optimizer, [a, b], "
+                        "milestones) runs them one after the other",
+                    )
+        return None
+
+    def _factor_is_lr(self, d: int) -> Finding | None:
+        plan = self.plan
+        factor = plan.name == "LambdaLR" or (
+            plan.name is not None and not SCHEDULES[plan.name].is_torch
+        )
+        if not factor or plan.lr in (0.0, 1.0):
+            return None
+        if not _matches(self.trace, plan.lr * self.g, self.base):
+            return None
+        return Finding(
+            "factor_is_lr",
+            d,
+            f"the run is the schedule multiplied by the base LR {_fmt(plan.lr)} once more: the "
+            "function returns the learning rate, and LambdaLR multiplies what it returns by "
+            "the optimizer's LR; return the factor (1 at the peak)",
+        )
+
+    def _levels(self, d: int, expected: np.ndarray) -> Finding | None:
+        """A step decay's own levels, reached earlier (or later) than planned."""
+        g = self.g[: int(np.argmax(np.isnan(self.g))) or len(self.g)]  # all that was computed
+        if len(g) <= self.base[-1] or np.any(np.diff(g) > RTOL * np.abs(g[:-1])):
+            return None  # not a decay
+        levels = [g[0]]
+        for x in g[1:]:
+            if not _close(np.array([x]), np.array([levels[-1]]))[0]:
+                levels.append(x)
+        if not 2 <= len(levels) <= len(g) // 2:
+            return None  # a step decay: few levels, each held for a while
+        levels = np.array(levels)
+
+        def level(x: np.ndarray) -> np.ndarray | None:
+            hit = _close(x[:, None], levels[None, :])
+            return np.argmax(hit, axis=1) if np.all(hit.any(axis=1)) else None
+
+        used, meant = level(self.trace), level(expected)
+        if used is None or meant is None or np.any(np.diff(used) < 0):
+            return None
+        if np.all(used >= meant):
+            return Finding(
+                "decayed_too_early",
+                d,
+                f"the run takes the schedule's own values but drops early: LR "
+                f"{_fmt(self.trace[d])} from {self.unit} {self.base[d]}, planned "
+                f"{_fmt(expected[d])}; drops before the fast progress at the peak is made "
+                "leave the LR too small to move",
+            )
+        if np.all(used <= meant):
+            later = np.flatnonzero(used >= meant[d])
+            when = f"comes only at step {later[0]}" if later.size else "never comes"
+            return Finding(
+                "decayed_too_late",
+                d,
+                f"the drop to LR {_fmt(expected[d])} planned at {self.unit} {self.base[d]} "
+                f"{when}: a milestone that is not a whole number (torch compares it with "
+                "the integer count, so it never matches) or one counted in another unit",
+            )
+        return None
 
     def _horizon(self, d: int) -> Finding | None:
         plan = self.plan

@@ -429,3 +429,141 @@ def test_a_prestep_past_a_flat_end_is_a_lower_bound():
     lrs, _ = run_loop(make, prestep=8)
     d = lc.diagnose(lrs, ("LinearLR", {"start_factor": 0.1, "total_iters": WARM}), lr=LR)
     assert "starts at least 5 scheduler calls" in _only(d, "stepped_before_training").message
+
+
+# ----------------------------------------------------------------------------- the book's own
+
+
+def test_never_stepped_and_a_ramp_from_zero_are_both_named():
+    for factor, codes in [
+        (lc.linear_warmup(WARM), ["never_stepped"]),
+        (lambda t: min(1.0, t / WARM), ["never_stepped", "warmup_from_zero"]),
+    ]:
+        lrs, _ = run_loop(lambda o, f=factor: S.LambdaLR(o, f), per="never")
+        assert len(set(lrs)) == 1
+        d = lc.diagnose(
+            lrs, ("LambdaLR", {"lr_lambda": factor}), lr=LR, step_per="epoch", steps_per_epoch=SPE
+        )
+        assert d.codes == codes, str(d)
+        assert d.findings[0].step == SPE  # where a correct loop's first step shows
+
+
+def test_a_shifted_run_that_starts_at_zero_is_not_called_a_warmup_from_zero():
+    lrs, _ = run_loop(lambda o: S.CosineAnnealingLR(o, T_max=N), prestep=N)
+    assert lrs[0] == 0.0
+    d = lc.diagnose(lrs, ("CosineAnnealingLR", {"T_max": N}), lr=LR)
+    assert _only(d, "stepped_before_training").step == 0
+
+
+@pytest.mark.parametrize(
+    ("make", "spec", "code", "step"),
+    [
+        (
+            lambda o: S.StepLR(o, step_size=2, gamma=2.0),
+            ("StepLR", {"step_size": 2, "gamma": 0.5}),
+            "gamma_upside_down",
+            2 * SPE,
+        ),
+        (
+            lambda o: S.MultiStepLR(o, [1, 2], gamma=0.5),
+            ("MultiStepLR", {"milestones": [2, 4], "gamma": 0.5}),
+            "decayed_too_early",
+            SPE,
+        ),
+        (
+            lambda o: S.MultiStepLR(o, [2, 3.5], gamma=0.5),
+            ("MultiStepLR", {"milestones": [2, 3], "gamma": 0.5}),
+            "decayed_too_late",
+            3 * SPE,
+        ),
+    ],
+)
+def test_a_step_decay_with_a_setting_misread(make, spec, code, step):
+    lrs, _ = run_loop(make, per="epoch")
+    d = lc.diagnose(lrs, spec, lr=LR, step_per="epoch", steps_per_epoch=SPE)
+    assert _only(d, code).step == step
+
+
+def test_a_continuous_decay_is_never_called_early_or_late():
+    """The level check needs a step decay: a cosine at another pace stays unexplained."""
+    lrs, _ = run_loop(lambda o: S.CosineAnnealingLR(o, T_max=N), per="epoch")
+    assert lc.diagnose(lrs, ("CosineAnnealingLR", {"T_max": N}), lr=LR).codes == ["unexplained"]
+
+
+def test_cyclic_bounds_swapped_and_eta_min_above_the_lr():
+    lrs, _ = run_loop(lambda o: S.CyclicLR(o, base_lr=0.1, max_lr=0.01, step_size_up=4))
+    spec = ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4})
+    f = _only(lc.diagnose(lrs, spec), "bounds_swapped")
+    assert f.step == 0 and "momentum" in f.message
+    lrs, _ = run_loop(lambda o: S.CosineAnnealingLR(o, T_max=N, eta_min=0.5))
+    spec = ("CosineAnnealingLR", {"T_max": N, "eta_min": 0.5 * LR})
+    assert lrs[-1] > lrs[0]  # it rises
+    f = _only(lc.diagnose(lrs, spec, lr=LR), "eta_min_above_lr")
+    assert f.step == 1 and "eta_min=0.5" in f.message
+
+
+def test_a_plateau_in_the_wrong_mode_and_one_stepped_per_batch():
+    acc = [0.5, 0.6, 0.7, 0.72, 0.71, 0.7, 0.69, 0.68]
+    kw = {"factor": 0.5, "patience": 1}
+    lrs, _ = run_loop(
+        lambda o: S.ReduceLROnPlateau(o, mode="min", **kw), per="epoch", metrics=acc, epochs=8
+    )
+    d = lc.diagnose(
+        lrs,
+        ("ReduceLROnPlateau", kw | {"mode": "max"}),
+        lr=LR,
+        step_per="epoch",
+        steps_per_epoch=SPE,
+        metrics=acc,
+    )
+    # epochs 1 and 2 look worse than epoch 0 (patience 1): the cut shows in epoch 3
+    assert _only(d, "plateau_mode_flipped").step == 3 * SPE
+    lrs = lc.casebook.real_loop(
+        lambda o: S.ReduceLROnPlateau(o, factor=0.5, patience=2), metric=lambda e, loss: loss
+    )
+    d = lc.diagnose(
+        lrs,
+        ("ReduceLROnPlateau", kw),
+        lr=LR,
+        step_per="epoch",
+        steps_per_epoch=lc.casebook.SPE,
+        metrics=lc.casebook.VAL,
+    )
+    assert "per batch" in _only(d, "wrong_unit").message
+
+
+@pytest.mark.parametrize("order", ["warmup first", "cosine first"])
+def test_two_schedulers_on_one_optimizer(order):
+    def both(o):
+        pair = (S.LambdaLR(o, lc.linear_warmup(WARM)), S.CosineAnnealingLR(o, T_max=N))
+        return pair if order == "warmup first" else pair[::-1]
+
+    lrs = lc.casebook.real_loop(both, epochs=EPOCHS, steps_per_epoch=SPE)
+    subs = [
+        ("LambdaLR", {"lr_lambda": lc.linear_warmup(WARM)}),
+        ("CosineAnnealingLR", {"T_max": N - WARM}),
+    ]
+    spec = ("SequentialLR", {"schedulers": subs, "milestones": [WARM]})
+    assert "SequentialLR" in _only(lc.diagnose(lrs, spec, lr=LR), "two_schedulers").message
+
+
+def test_a_lambda_returning_the_lr_and_milestones_in_epochs():
+    lrs, _ = run_loop(lambda o: S.LambdaLR(o, lambda k: LR * 0.9**k))
+    spec = ("LambdaLR", {"lr_lambda": lambda k: 0.9**k})
+    assert _only(lc.diagnose(lrs, spec, lr=LR), "factor_is_lr").step == 0
+
+    def sequential(milestone):
+        return (
+            "SequentialLR",
+            {
+                "schedulers": [
+                    ("LinearLR", {"start_factor": 0.1, "total_iters": 2 * SPE}),
+                    ("CosineAnnealingLR", {"T_max": N - 2 * SPE}),
+                ],
+                "milestones": [milestone],
+            },
+        )
+
+    lrs, _ = run_loop(lambda o: lc.scheduler_from_spec(sequential(2), o))
+    d = lc.diagnose(lrs, sequential(2 * SPE), lr=LR, steps_per_epoch=SPE)
+    assert "milestones=[2]" in _only(d, "wrong_unit").message
