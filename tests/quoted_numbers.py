@@ -71,7 +71,14 @@ CITED: dict[str, dict[str, str]] = {
         "0.05": "the guide's ViT tip; DeiT's weight decay (touvron2021training)",
         "1e-4": "the guide's CNN tip; ResNet's weight decay (he2016deep)",
     },
-    "12_practice": {},
+    "12_practice": {
+        "1e-4": "the scheduler guide's recipe and scenario table (../shared/sources), checked",
+        "1024": "the scheduler guide's scenario table (../shared/sources), quoted to be checked",
+        # chapter 3's StepLR(step_size=10) over 100 epochs from 1e-2: the last LR, and the LR
+        # at the half-way point
+        "10^{-11}": "=lc.lr_curve('StepLR', 100, lr=1e-2, step_size=10)[-1]",
+        "10^{-7}": "=lc.lr_curve('StepLR', 100, lr=1e-2, step_size=10)[50]",
+    },
     "13_quiz": {},
 }
 

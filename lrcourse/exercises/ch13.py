@@ -979,7 +979,7 @@ _add(
     )
 )
 
-# chapter 12 (its lesson is being written: the links go to the API page)
+# chapter 12
 _add(
     Question(
         id="resume-curve",
@@ -989,8 +989,8 @@ _add(
         "stopping at step 25 and resuming from a checkpoint. The figure shows the resumed run's "
         "LR when the checkpoint holds 'all' state dicts, the 'model' only, or "
         "'model+optimizer'. Which checkpoint drew curve C?",
-        page="book/api.md",
-        heading="Chapter modules",
+        page=_L + "12_practice.ipynb",
+        heading="Resuming a run",
         answer=lambda: _resume_curves()["C"][0],
         curves=_resume_curves,
         asked="C",
@@ -1011,8 +1011,8 @@ _add(
         prompt="`lc.resume_run(('StepLR', {'step_size': 5, 'gamma': 0.5}), steps=12, split=7, "
         "save='model+optimizer')`: at which step does the resumed run's LR first differ from "
         "the straight run's?",
-        page="book/api.md",
-        heading="Chapter modules",
+        page=_L + "12_practice.ipynb",
+        heading="Resuming a run",
         answer=lambda: _resumed("model+optimizer"),
         explain=lambda r: (
             f"step {r}: the loaded optimizer carries the LR of step 7, but the fresh "
@@ -1047,7 +1047,7 @@ _add(
         "`StepLR(step_size=2, gamma=0.5)`, stepped every batch) is fed to `lc.diagnose` "
         "with `step_per='epoch', steps_per_epoch=4`. Which finding does the doctor report?",
         choices=tuple(f"`{code}`" for code in _DOCTOR_CODES),
-        page="book/api.md",
+        page=_L + "12_practice.ipynb",
         heading="The schedule doctor",
         answer=lambda: LETTERS[_DOCTOR_CODES.index(_doctor_code())],
         explain=lambda r: (
