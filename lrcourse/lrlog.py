@@ -92,7 +92,7 @@ def _scalars(files: list[Path]) -> dict[str, list[tuple[int, np.ndarray]]]:
     return found
 
 
-def read_lr_log(source: str | os.PathLike, tag: str = "lr", *, name: str = "source") -> np.ndarray:
+def read_lr_log(source: str | Path, tag: str = "lr", *, name: str = "source") -> np.ndarray:
     r"""The values logged under ``tag``, ordered by step: element ``k`` was logged at step ``k``.
 
     ``source``: a TensorBoard log directory (every event file directly in it is read, as
