@@ -34,6 +34,7 @@ from .data import load_digits_data
 from .doctor import _HORIZON_KEY, Diagnosis, diagnose
 from .models import mlp
 from .resume import batch_indices
+from .schedules import schedule_spec
 from .training import scheduler_from_spec, torch_threads
 from .validation import as_bool, as_choice, as_int, as_real, fail
 
@@ -56,17 +57,7 @@ def horizon_key(name: str) -> str:
 
 
 def _spec(schedule: Any) -> tuple[str, dict[str, Any]]:
-    ok = (
-        isinstance(schedule, tuple | list)
-        and len(schedule) == 2
-        and isinstance(schedule[0], str)
-        and isinstance(schedule[1], Mapping)
-    )
-    if not ok:
-        raise fail(
-            "schedule", "a (name, kwargs) pair, e.g. ('OneCycleLR', {'max_lr': 0.1})", schedule
-        )
-    name, kwargs = schedule[0], dict(schedule[1])
+    name, kwargs = schedule_spec(schedule, "schedule")
     key = horizon_key(name)
     if key in kwargs or (name == "OneCycleLR" and {"epochs", "steps_per_epoch"} & set(kwargs)):
         raise fail("schedule", f"kwargs without {key}: the run sets the horizon", schedule)

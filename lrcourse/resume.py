@@ -53,8 +53,9 @@ from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 
 from .data import SplitData, load_digits_data
 from .models import mlp
+from .schedules import schedule_spec
 from .training import scheduler_from_spec
-from .validation import as_choice, as_int, as_real, fail
+from .validation import as_choice, as_int, as_real
 
 __all__ = ["OPTIMIZERS", "SAVES", "ResumeRun", "batch_indices", "resume_run"]
 
@@ -157,20 +158,6 @@ class ResumeRun:
         return f"{head}: {lr_part}; parameters differ by up to {self.param_difference:.3g}"
 
 
-def _check_schedule(schedule: Any) -> tuple[str, dict[str, Any]]:
-    ok = (
-        isinstance(schedule, tuple | list)
-        and len(schedule) == 2
-        and isinstance(schedule[0], str)
-        and isinstance(schedule[1], Mapping)
-    )
-    if not ok:
-        raise fail(
-            "schedule", "a (name, kwargs) pair, e.g. ('StepLR', {'step_size': 100})", schedule
-        )
-    return schedule[0], dict(schedule[1])
-
-
 class _Run:
     """One model, optimizer and scheduler, built the same way every time."""
 
@@ -253,7 +240,7 @@ def resume_run(
     ...            save="model").first_difference
     7
     """
-    spec = _check_schedule(schedule)
+    spec = schedule_spec(schedule, "schedule")
     steps = as_int("steps", steps, low=2)
     split = as_int("split", split, low=1, high=steps - 1)
     save = as_choice("save", save, SAVES)

@@ -91,10 +91,13 @@ def test_without_accumulation_the_units_agree():
 
 
 def test_accumulation_refusals():
-    for bad in [("OneCycleLR", {"max_lr": 0.1, "total_steps": 9}), ("StepLR", {}), "OneCycleLR"]:
+    for bad in [("OneCycleLR", {"max_lr": 0.1, "total_steps": 9}), ("StepLR", {}), ["OneCycleLR"]]:
         with pytest.raises(ParameterError) as err:
             lc.accumulation_run(bad)
         assert err.value.param == "schedule"
+    with pytest.raises(ParameterError) as err:  # a bare name: OneCycleLR's max_lr is missing
+        lc.accumulation_run("OneCycleLR")
+    assert err.value.param == "max_lr"
     with pytest.raises(ParameterError) as err:
         lc.accumulation_run(accum=0)
     assert err.value.param == "accum"

@@ -220,7 +220,8 @@ def test_batches_are_a_pure_function_of_the_step_covering_each_epoch_once():
 @pytest.mark.parametrize(
     "kwargs, param",
     [
-        ({"schedule": "StepLR"}, "schedule"),
+        ({"schedule": "StepLR"}, "step_size"),  # a bare name: its required argument is missing
+        ({"schedule": ("StepLR",)}, "schedule"),
         ({"schedule": ("StepLR", 5)}, "schedule"),
         ({"schedule": ("StepLR", {"step_size": 0})}, "step_size"),
         ({"schedule": ("StepLr", {"step_size": 5})}, "name"),
