@@ -54,7 +54,7 @@ from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 from .data import SplitData, load_digits_data
 from .models import mlp
 from .schedules import schedule_spec
-from .training import scheduler_from_spec
+from .training import scheduler_from_spec, torch_threads
 from .validation import as_choice, as_int, as_real
 
 __all__ = ["OPTIMIZERS", "SAVES", "ResumeRun", "batch_indices", "resume_run"]
@@ -254,33 +254,36 @@ def resume_run(
     def build() -> _Run:
         return _Run(spec, optimizer, lr, hidden, seed)
 
-    straight_lrs: list[float] = []
-    straight_losses: list[float] = []
-    straight = build()
-    straight.train(data, range(steps), batch_size, seed, straight_lrs, straight_losses)
+    # a tiny model: one thread is faster than two, and two kernels running side by side
+    # (the book build) would oversubscribe the cores, slowing every small op many times over
+    with torch_threads(1):
+        straight_lrs: list[float] = []
+        straight_losses: list[float] = []
+        straight = build()
+        straight.train(data, range(steps), batch_size, seed, straight_lrs, straight_losses)
 
-    lrs: list[float] = []
-    losses: list[float] = []
-    first = build()
-    first.train(data, range(split), batch_size, seed, lrs, losses)
-    state = {"model": first.model.state_dict()}
-    if save != "model":
-        state["optimizer"] = first.opt.state_dict()
-    if save == "all":
-        state["scheduler"] = first.sched.state_dict()
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    del first, state
+        lrs: list[float] = []
+        losses: list[float] = []
+        first = build()
+        first.train(data, range(split), batch_size, seed, lrs, losses)
+        state = {"model": first.model.state_dict()}
+        if save != "model":
+            state["optimizer"] = first.opt.state_dict()
+        if save == "all":
+            state["scheduler"] = first.sched.state_dict()
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        del first, state
 
-    buffer.seek(0)
-    loaded = torch.load(buffer, weights_only=True)
-    second = build()
-    second.model.load_state_dict(loaded["model"])
-    if "optimizer" in loaded:
-        second.opt.load_state_dict(loaded["optimizer"])
-    if "scheduler" in loaded:
-        second.sched.load_state_dict(loaded["scheduler"])
-    second.train(data, range(split, steps), batch_size, seed, lrs, losses)
+        buffer.seek(0)
+        loaded = torch.load(buffer, weights_only=True)
+        second = build()
+        second.model.load_state_dict(loaded["model"])
+        if "optimizer" in loaded:
+            second.opt.load_state_dict(loaded["optimizer"])
+        if "scheduler" in loaded:
+            second.sched.load_state_dict(loaded["scheduler"])
+        second.train(data, range(split, steps), batch_size, seed, lrs, losses)
 
     return ResumeRun(
         schedule=spec,
