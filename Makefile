@@ -14,7 +14,9 @@ BOOKOPT := -W -n --keep-going
 X86_NUMERICS := ATEN_CPU_CAPABILITY=avx2 MKL_CBWR=COMPATIBLE ONEDNN_MAX_CPU_ISA=AVX2 \
 	NPY_DISABLE_CPU_FEATURES=X86_V4 OMP_NUM_THREADS=2
 NUMERICS := $(if $(filter x86_64,$(shell uname -m)),$(X86_NUMERICS))
-NBENV   := env -u MPLBACKEND $(NUMERICS)
+# The kernels print no build-machine path in warnings and tracebacks (book/kernel_startup.py).
+KERNEL_STARTUP := PYTHONSTARTUP=$(CURDIR)/book/kernel_startup.py
+NBENV   := env -u MPLBACKEND $(NUMERICS) $(KERNEL_STARTUP)
 
 .PHONY: book test lint pytest execute lessons bookcheck lab student bench clean
 
@@ -50,9 +52,10 @@ execute: $(STAMP)
 	yes | $(JCACHE) notebook -p _build/.jupyter_cache add lessons/*.ipynb > /dev/null
 	$(NBENV) $(JCACHE) project -p _build/.jupyter_cache execute -e local-parallel -t 120
 
-# Reads the book build's execution cache: run after bookcheck (make test does).
+# Reads the book build's execution cache and its HTML (offline, no dead link, no build-machine
+# path): run after bookcheck (make test does).
 lessons: $(STAMP)
-	$(BIN)/python -m pytest tests/executed_lessons.py
+	$(BIN)/python -m pytest tests/executed_lessons.py tests/built_html.py
 
 bookcheck: $(STAMP)
 	$(NBENV) $(BIN)/jupyter-book build . $(BOOKOPT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -86,13 +87,47 @@ def test_extensions_and_offline_build():
     )
 
 
-def test_launch_buttons_have_a_repository():
-    assert CONFIG["repository"]["url"].startswith("https://github.com/")
-    assert CONFIG["repository"]["branch"] == "main"
-    buttons = CONFIG["launch_buttons"]
-    assert buttons["colab_url"].startswith("https://") and buttons["binderhub_url"].startswith(
-        "https://"
-    )
+def _offline_book():
+    """book/_ext/offline_book.py, the local Sphinx extension the build loads."""
+    path = ROOT / "book" / "_ext" / "offline_book.py"
+    spec = importlib.util.spec_from_file_location("offline_book", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_repository_address_is_one_setting_that_turns_the_buttons_on():
+    """No link to an address that is not the project's: with ``repository.url`` empty the
+    repository, Binder and Colab buttons are left out; set, they appear."""
+    assert "offline_book" in CONFIG["sphinx"]["local_extensions"]
+    url = CONFIG["repository"]["url"]
+    assert url == "" or url.startswith("https://"), url
+    assert "use_repository_button" not in CONFIG.get("html", {}), "repository.url decides it"
+    theme = {
+        "repository_url": url,
+        "launch_buttons": CONFIG["launch_buttons"],
+        "use_issues_button": True,
+    }
+    unset = _offline_book().repository_buttons({**theme, "repository_url": ""})
+    assert "repository_url" not in unset
+    assert not any(unset[b] for b in ("use_repository_button", "use_issues_button"))
+    assert not {"binderhub_url", "colab_url"} & set(unset["launch_buttons"])
+    set_ = _offline_book().repository_buttons({**theme, "repository_url": "https://x.org/a/b"})
+    assert set_["use_repository_button"] is True
+    assert set_["launch_buttons"]["binderhub_url"] == CONFIG["launch_buttons"]["binderhub_url"]
+
+
+def test_mathjax_is_served_from_the_books_own_files():
+    config = CONFIG["sphinx"]["config"]
+    assert config["mathjax_path"] == "mathjax/tex-mml-chtml.js"  # relative to _static
+    assert config["nb_ipywidgets_js"] == {}  # no require.js or widget manager from a CDN
+    offline_book = _offline_book()
+    source = offline_book.mathjax_source()  # the pinned package ships MathJax 3
+    assert (source / offline_book.MATHJAX_ENTRY).is_file()
+    for part in offline_book.MATHJAX_PARTS:
+        assert (source / part).is_dir()
+    pins = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r'"django-static-mathjax==3\.[\d.]+"', pins)
 
 
 def test_bibliography_parses_and_is_complete():
