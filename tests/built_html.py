@@ -94,7 +94,9 @@ def _local_target(source: Path, url: str) -> Path:
 def pages() -> dict[Path, Page]:
     if not (HTML / "index.html").is_file():
         pytest.fail(f"no built book at {HTML}: run `make bookcheck` first")
-    return {path: Page(path) for path in sorted(HTML.rglob("*.html"))}
+    # _static's *.html are the theme's template macros, not pages
+    found = sorted(p for p in HTML.rglob("*.html") if HTML / "_static" not in p.parents)
+    return {path: Page(path) for path in found}
 
 
 def _stylesheets() -> list[Path]:
