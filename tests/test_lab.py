@@ -2,7 +2,9 @@
 
 JupyterLab finds a prebuilt extension in the Jupyter data path's ``labextensions`` folders and
 loads it unless its page config disables it; the server half (which trusts a notebook's
-rendered Markdown) is switched on in ``jupyter_server_config.d``.
+rendered Markdown) is switched on in ``jupyter_server_config.d``. (``jupyter labextension
+list`` flags 2.7.0, the newest release, with an X: it was built against ``@jupyter/ydoc`` 3 and
+JupyterLab 4.6 shares version 4. Lab loads it anyway, and it renders the lessons' MyST.)
 """
 
 from __future__ import annotations
