@@ -59,7 +59,7 @@ browser: $(STAMP)
 	@if [ -z "$(CHROMIUM)" ]; then \
 		echo "browser: SKIPPED the browser test: no chromium on PATH (Debian: apt-get install chromium)"; \
 	else \
-		CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest tests/book_in_browser.py -rxX; \
+		CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest tests/book_in_browser.py; \
 	fi
 
 # Reads the book build's execution cache: run after bookcheck (make test does).

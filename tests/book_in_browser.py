@@ -73,7 +73,7 @@ try:
     from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-except ImportError:  # pragma: no cover - the Makefile says so before running this file
+except ImportError:  # a pinned dev dependency: missing only outside `make`
     pytest.skip("browser test skipped: playwright is not installed", allow_module_level=True)
 if not CHROMIUM or not Path(CHROMIUM).exists():
     pytest.skip(
