@@ -20,6 +20,13 @@ leave). Every page is opened once and checked for:
 - no JavaScript error (an uncaught exception or a ``console.error`` other than a failed load,
   which the two request checks report).
 
+The text checked for raw TeX and MyST is every text node outside code, including what opens on
+a click (solution dropdowns). Until the book is offline (issue 12, "Offline": MathJax,
+require.js and the widget manager come from CDNs today) the request and math checks are marked
+``xfail(strict=False)`` (``OFFLINE_XFAIL``): remove the mark once the book vendors them.
+``test_the_checks_catch_what_they_look_for`` runs the same visit on a small site with every
+fault on one page, so each check is known to fail when it should.
+
 Explorers in the static page. The contract a static explorer front end meets for this test:
 
 - the explorer is an element with ``class="lrc-explorer"``; a schedule explorer also carries
@@ -435,7 +442,10 @@ def _is_lr_curve(state: dict) -> bool:
         params["metrics"] = np.asarray(params["metrics"], dtype=float)
     expected = lc.lr_curve(state["schedule"], int(state["steps"]), lr=state["lr"], **params)
     drawn = np.asarray(state["lrs"], dtype=float)
-    return drawn.shape == expected.shape and bool(np.allclose(drawn, expected, rtol=1e-9, atol=0))
+    if drawn.shape != expected.shape:
+        return False
+    scale = float(np.max(np.abs(expected), initial=0.0))
+    return bool(np.allclose(drawn, expected, rtol=1e-9, atol=1e-12 * scale))
 
 
 @pytest.mark.parametrize("name", PAGES)
