@@ -32,7 +32,8 @@ Explorers in the static page. The contract a static explorer front end meets for
 - the explorer is an element with ``class="lrc-explorer"``; a schedule explorer also carries
   ``data-schedule="<registry name>"`` (the range test's explorer, chapter 9, carries the class
   without ``data-schedule``);
-- its sliders are ``<input type="range">`` elements inside it, operable by keyboard;
+- its sliders are ``<input type="range">`` elements inside it, operable by keyboard, each
+  with ``name`` set to the keyword it sets (``steps``, ``lr`` or a schedule parameter);
 - the element has a method ``lrcState()`` returning the curve it draws and how:
   ``{"schedule": str, "steps": int, "lr": float, "params": {...}, "lrs": [float, ...]}``, where
   ``params`` are the keyword arguments of ``lc.lr_curve`` (``metrics`` included for
@@ -40,8 +41,9 @@ Explorers in the static page. The contract a static explorer front end meets for
 
 For each such explorer the test checks that the drawn curve is ``lc.lr_curve(schedule, steps,
 lr=lr, **params)``, then moves the first slider one step by keyboard (Right arrow, Left at the
-top of its range) and checks that the slider's value and the drawn curve changed and that the
-new curve is again what ``lc.lr_curve`` gives for the new values. Every lesson that calls
+top of its range) and checks that the slider's value, the value ``lrcState()`` reports for its
+``name`` (and nothing else) and the drawn curve changed, and that the new curve is again what
+``lc.lr_curve`` gives for the new values. Every lesson that calls
 ``lc.explore`` (or ``lc.explore_range_test``) must show at least one explorer, and no page may
 show an empty widget output (the ``application/vnd.jupyter.widget-view+json`` placeholder
 myst-nb writes for an ipywidgets panel, which is blank without a kernel). Until the static front
@@ -90,6 +92,7 @@ if not CHROMIUM or not Path(CHROMIUM).exists():
 
 # Chromium as root in a container, quiet: without the background-networking flags it tries to
 # reach Google's services on start. Every host name but the loopback ones resolves to nothing.
+# playwright gives each launch a fresh, temporary profile (user-data-dir).
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -304,6 +307,7 @@ def _move_explorers(page: Page) -> list[dict]:
         try:
             slider = explorer.locator('input[type="range"]').first
             move["before"] = explorer.evaluate(_STATE_JS)
+            move["slider"] = slider.get_attribute("name")
             move["slider_before"] = slider.input_value()
             at_top = slider.evaluate("(s) => Number(s.value) >= Number(s.max || 100)")
             slider.focus()
@@ -426,13 +430,27 @@ def _explorer_problems(moves: list[dict]) -> list[str]:
             problems.append(f"{where}: lrcState() names {before['schedule']!r}")
         if not _is_lr_curve(before):
             problems.append(f"{where}: the curve drawn first is not lc.lr_curve's")
+        changed = sorted(
+            key
+            for key in {*_settings(before), *_settings(after)}
+            if _settings(before).get(key) != _settings(after).get(key)
+        )
         if move["slider_after"] == move["slider_before"]:
             problems.append(f"{where}: the first slider did not move")
+        elif changed != [move["slider"]]:
+            problems.append(
+                f"{where}: moving slider {move['slider']!r} changed {changed} in lrcState()"
+            )
         elif after["lrs"] == before["lrs"]:
             problems.append(f"{where}: moving the first slider left the curve as it was")
         elif not _is_lr_curve(after):
             problems.append(f"{where}: the curve redrawn after the slider moved is not lr_curve's")
     return problems
+
+
+def _settings(state: dict) -> dict:
+    """Steps, lr and the schedule's parameters of an ``lrcState()``, in one mapping."""
+    return {"steps": state["steps"], "lr": state["lr"], **state["params"]}
 
 
 def _is_lr_curve(state: dict) -> bool:
@@ -482,7 +500,8 @@ def test_no_page_shows_an_empty_widget_output(visits):
 # ----------------------------------------------------------------------------- the checks' check
 
 # A schedule explorer meeting the contract, with StepLR's closed form written out in JavaScript;
-# ``LIE`` (replaced below) makes a second one keep drawing its first curve.
+# ``FROZEN`` (replaced below) makes one keep drawing its first curve, ``DRAWN_GAMMA`` other than
+# 0.5 makes one draw a curve other than the one it reports.
 _FAKE_EXPLORER = """
 <div class="lrc-explorer" data-schedule="StepLR" id="ID">
   <input type="range" name="step_size" min="1" max="50" step="1" value="10">
@@ -490,10 +509,10 @@ _FAKE_EXPLORER = """
 <script>
 (() => {
   const el = document.getElementById("ID"), slider = el.querySelector("input");
-  const lie = LIE, first = Number(slider.value);
+  const frozen = FROZEN, first = Number(slider.value);
   el.lrcState = () => {
-    const stepSize = lie ? first : Number(slider.value), lrs = [];
-    for (let k = 0; k < 30; k++) lrs.push(0.1 * Math.pow(0.5, Math.floor(k / stepSize)));
+    const stepSize = frozen ? first : Number(slider.value), lrs = [];
+    for (let k = 0; k < 30; k++) lrs.push(0.1 * Math.pow(DRAWN_GAMMA, Math.floor(k / stepSize)));
     return {schedule: "StepLR", steps: 30, lr: 0.1, params: {step_size: stepSize, gamma: 0.5},
             lrs};
   };
@@ -501,9 +520,18 @@ _FAKE_EXPLORER = """
 </script>
 """
 
+
+def _fake_explorer(element_id: str, *, frozen: bool, drawn_gamma: float) -> str:
+    return (
+        _FAKE_EXPLORER.replace("ID", element_id)
+        .replace("FROZEN", "true" if frozen else "false")
+        .replace("DRAWN_GAMMA", repr(drawn_gamma))
+    )
+
+
 _FAKE_SITE = {
     "good.html": "<p>Prose, <a href='other.html#there'>a link</a>, <code>$$ in code</code>.</p>"
-    + _FAKE_EXPLORER.replace("ID", "good").replace("LIE", "false"),
+    + _fake_explorer("good", frozen=False, drawn_gamma=0.5),
     "other.html": "<h1 id='there'>There</h1><a href='good.html'>back</a>",
     "bad.html": "<p>Raw math \\(x^2\\) and <span>```{note}</span> and {cite}`key`.</p>"
     "<a href='missing.html'>dead</a> <a href='other.html#nowhere'>no anchor</a>"
@@ -511,7 +539,8 @@ _FAKE_SITE = {
     "<script>throw new Error('boom')</script>"
     "<div class='cell_output'><div class='output'>"
     "<script type='application/vnd.jupyter.widget-view+json'>{}</script></div></div>"
-    + _FAKE_EXPLORER.replace("ID", "bad").replace("LIE", "true"),
+    + _fake_explorer("frozen", frozen=True, drawn_gamma=0.5)
+    + _fake_explorer("wrong", frozen=False, drawn_gamma=0.45),
 }
 
 
@@ -538,5 +567,7 @@ def test_the_checks_catch_what_they_look_for(browser, tmp_path):
     assert len(dead["bad.html"]) == 2
     assert bad.empty_widgets == 1
     assert _explorer_problems(bad.explorer_moves) == [
-        "explorer 0 (StepLR): moving the first slider left the curve as it was"
+        "explorer 0 (StepLR): moving slider 'step_size' changed [] in lrcState()",
+        "explorer 1 (StepLR): the curve drawn first is not lc.lr_curve's",
+        "explorer 1 (StepLR): the curve redrawn after the slider moved is not lr_curve's",
     ]
