@@ -18,7 +18,7 @@ NUMERICS := $(if $(filter x86_64,$(shell uname -m)),$(X86_NUMERICS))
 KERNEL_STARTUP := PYTHONSTARTUP=$(CURDIR)/book/kernel_startup.py
 NBENV   := env -u MPLBACKEND $(NUMERICS) $(KERNEL_STARTUP)
 
-.PHONY: book test lint pytest execute lessons bookcheck lab student bench clean
+.PHONY: book test lint pytest execute lessons bookcheck browser lab student bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,8 +33,9 @@ book: $(STAMP) execute
 	@echo "Book: file://$(CURDIR)/_build/html/index.html"
 
 ## make test: ruff, pytest, every lesson executed once (two at a time, into the book's execution
-## cache), the strict book build (which reuses those executions), then the checks on them
-test: lint pytest execute bookcheck lessons
+## cache), the strict book build (which reuses those executions), the built book in a browser,
+## then the checks on the executions
+test: lint pytest execute bookcheck browser lessons
 
 lint: $(STAMP)
 	$(BIN)/ruff check lrcourse tests benchmarks conftest.py
@@ -51,6 +52,17 @@ execute: $(STAMP)
 	mkdir -p _build
 	yes | $(JCACHE) notebook -p _build/.jupyter_cache add lessons/*.ipynb > /dev/null
 	$(NBENV) $(JCACHE) project -p _build/.jupyter_cache execute -e local-parallel -t 120
+
+# The built book in headless Chromium on a loopback server (tests/book_in_browser.py): run after
+# bookcheck (make test does). Debian's chromium (.ci/run installs it), driven by playwright (a
+# dev dependency); without chromium this prints one line and passes.
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
+browser: $(STAMP)
+	@if [ -z "$(CHROMIUM)" ]; then \
+		echo "browser: SKIPPED the browser test: no chromium on PATH (Debian: apt-get install chromium)"; \
+	else \
+		CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest tests/book_in_browser.py; \
+	fi
 
 # Reads the book build's execution cache and its HTML (offline, no dead link, no build-machine
 # path): run after bookcheck (make test does).

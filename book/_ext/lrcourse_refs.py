@@ -4,6 +4,9 @@ Docstrings refer to objects by the name a learner uses (``lrcourse.lr_curve``, o
 from inside a module), while the API page documents each object in the module that defines
 it (``lrcourse.schedules.api.lr_curve``). This maps the first to the second by importing the
 object and reading its ``__module__``; references that still do not resolve stay warnings.
+
+It also repairs two things every page's head carried that a browser reports as console errors
+(``tests/book_in_browser.py`` checks there are none): see :func:`page_context`.
 """
 
 from __future__ import annotations
@@ -85,6 +88,31 @@ def resolve(
     return found
 
 
+def page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Two fixes to the page's head, each an error in the browser's console otherwise.
+
+    - pydata-sphinx-theme sets the colour mode from ``localStorage`` or the template variable
+      ``default_mode``, which nothing sets: on a reader's first visit the mode is ``""`` and the
+      theme logs "Got invalid theme mode". It is now ``auto`` (the theme's own default).
+    - Sphinx 7.4 writes a body-only script registered after the builder started twice (once as
+      file ``None``, once as ``''``); sphinx-thebe registers ``const THEBE_JS_URL = ...`` that
+      way, and the second copy is an uncaught SyntaxError on every page. Repeats are dropped.
+    """
+    context.setdefault("default_mode", "auto")
+    scripts, seen = [], set()
+    for script in context.get("script_files", []):
+        attributes = getattr(script, "attributes", {})
+        key = (getattr(script, "filename", script) or "", tuple(sorted(attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            scripts.append(script)
+    if "script_files" in context:
+        context["script_files"] = scripts
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("missing-reference", resolve)
+    app.connect("html-page-context", page_context)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
