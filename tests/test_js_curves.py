@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import math
+import tomllib
 import warnings
+from pathlib import Path, PurePosixPath
 
 import numpy as np
+import py_mini_racer  # pinned in the dev extra: a missing engine fails, not skips
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -30,8 +33,6 @@ import lrcourse as lc
 from lrcourse import web
 from lrcourse.schedules import COMBINABLE, SCHEDULES
 from lrcourse.validation import ParameterError
-
-py_mini_racer = pytest.importorskip("py_mini_racer")
 
 JS_PROPERTY = settings(
     max_examples=25,
@@ -327,6 +328,14 @@ def test_the_shipped_metric_is_the_explorers_synthetic_metric():
     shipped = REGISTRY["metrics"]["ReduceLROnPlateau"]
     for n in (1, 37, len(shipped)):
         assert shipped[:n] == lc.synthetic_metric(n).tolist()
+
+
+def test_the_module_ships_as_package_data():
+    """An installed lrcourse has lrcurve.js: pyproject's package data names it."""
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text("utf8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["lrcourse"]
+    relative = web.LRCURVE_JS.relative_to(Path(lc.__file__).parent)
+    assert any(PurePosixPath(relative.as_posix()).match(p) for p in patterns)
 
 
 def test_a_callable_without_a_javascript_form_is_refused():
