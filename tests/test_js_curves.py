@@ -248,6 +248,12 @@ def test_one_cycle_three_phase(js, anneal, pct):
     assert_js_matches(js, "OneCycleLR", 201, 0.1, kwargs, valid_only=False)
 
 
+def test_one_cycle_from_epochs_and_steps_per_epoch(js):
+    """total_steps left out: completeKwargs fills torch's None from the registry."""
+    kwargs = {"max_lr": 0.3, "epochs": 6, "steps_per_epoch": 17, "pct_start": 0.25}
+    assert_js_matches(js, "OneCycleLR", 6 * 17, 0.1, kwargs)
+
+
 @pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
 @pytest.mark.parametrize("down", [None, 7, 30.5])
 def test_cyclic_modes(js, mode, down):

@@ -163,7 +163,7 @@ const FACTORS = {
     warmup_factor: a,
   }) => {
     const warmup =
-      a === null || a === undefined
+      a == null // null or undefined: the course's ramp
         ? warmupPiece(w, 1)
         : (u) => a + ((1 - a) * u) / Math.max(1, w - 1);
     const cosine = (u) => {
@@ -304,10 +304,10 @@ function cosineAnnealingWarmRestarts(n, base, kw) {
 /** cycles.cyclic_position and cyclic_scale: the triangle wave and its amplitude. */
 function cyclicLR(n, base, kw) {
   const up = kw.step_size_up;
-  const down = kw.step_size_down === null || kw.step_size_down === undefined ? up : kw.step_size_down;
+  const down = kw.step_size_down ?? up;
   const total = up + down;
   const ratio = up / total;
-  const scaleFn = kw.scale_fn === null || kw.scale_fn === undefined ? null : asFunction(kw.scale_fn, "scale_fn");
+  const scaleFn = kw.scale_fn == null ? null : asFunction(kw.scale_fn, "scale_fn");
   const { mode, gamma, base_lr: lo, max_lr: hi } = kw;
   if (scaleFn === null && !["triangular", "triangular2", "exp_range"].includes(mode)) {
     throw new Error(`mode must be triangular, triangular2 or exp_range, not ${mode}`);
@@ -328,8 +328,8 @@ function cyclicLR(n, base, kw) {
 /** torch_schedulers.one_cycle_plan and cycles.one_cycle_phases: ends and LR pairs. */
 function oneCyclePhases(kw) {
   let total = kw.total_steps;
-  if (total === null || total === undefined) {
-    if (kw.epochs === null || kw.epochs === undefined || !kw.steps_per_epoch) {
+  if (total == null) {
+    if (kw.epochs == null || kw.steps_per_epoch == null) {
       throw new Error("OneCycleLR needs total_steps, or both epochs and steps_per_epoch");
     }
     total = kw.epochs * kw.steps_per_epoch;
@@ -442,7 +442,8 @@ const UPDATES = {
     update: (j, base, kw) => scale(stepHit(j, kw.step_size) ? kw.gamma : 1),
   },
   MultiStepLR: {
-    update: (j, base, kw) => scale(kw.gamma ** reached(kw.milestones).filter((m) => m === j).length),
+    update: (j, base, kw) =>
+      scale(kw.gamma ** reached(kw.milestones).filter((m) => m === j).length),
     initial: (base, kw) => scale(kw.gamma ** kw.milestones.filter((m) => m === 0).length),
     restart: (base, kw) => absolute(base * kw.gamma ** kw.milestones.filter((m) => m <= 0).length),
   },
