@@ -8,7 +8,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-BENCHMARKS = ["bench_schedules", "bench_explorer", "bench_finder", "bench_lessons"]
+BENCHMARKS = [
+    "bench_schedules",
+    "bench_explorer",
+    "bench_jscurves",
+    "bench_finder",
+    "bench_lessons",
+]
 
 if __name__ == "__main__":
     for module in BENCHMARKS:

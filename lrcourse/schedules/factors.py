@@ -107,6 +107,11 @@ class Factor:
         """The factor at the (float) steps ``s``."""
         return join(*self.pieces())(s)
 
+    @property
+    def js_value(self) -> list:
+        """Its form in the static page's JavaScript (:mod:`lrcourse.web`): ``[name, kwargs]``."""
+        return [self.public_name, dict(vars(self))]
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{self.public_name}({args})"

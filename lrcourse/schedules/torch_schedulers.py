@@ -594,6 +594,9 @@ def _decay_97(step: int) -> float:
     return 0.97
 
 
+_decay_97.js_value = 0.97  # its form in the static page's JavaScript (lrcourse.web)
+
+
 _MOMENTUM_CHECK = _real  # torch accepts any momentum bounds (a warning outside [0, 1])
 
 TORCH_DEFINITIONS: tuple[ScheduleInfo, ...] = (
