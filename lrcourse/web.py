@@ -52,7 +52,9 @@ __all__ = [
     "registry_json",
 ]
 
-#: The ES module of closed forms (shipped in the package).
+#: The ES module of closed forms (shipped in the package: ``lrcourse/static/lrcurve.js``).
+#:
+#: :meta hide-value:
 LRCURVE_JS: Path = Path(__file__).parent / "static" / "lrcurve.js"
 #: The keyword arguments whose value is a callable (a number or ``[name, kwargs]`` in JSON).
 CALLABLE_PARAMS: tuple[str, ...] = ("lr_lambda", "scale_fn")
