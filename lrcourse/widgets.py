@@ -475,8 +475,10 @@ def explore(
     its ranges; values start at its defaults and example). Keyword arguments in ``fixed`` are
     shown as fixed, not as sliders. Also: a steps slider, an lr slider (default 0.1), a
     log-scale checkbox and an "overlay torch" checkbox that draws ``torch_lr_curve`` dashed on
-    top. Each change recomputes :math:`\eta_k` = ``lr_curve(name, steps, lr=lr, **values)`` and
-    updates the line in place; an invalid combination shows its error message instead.
+    top (a kernel computes it). Each change redraws :math:`\eta_k` = ``lr_curve(name, steps,
+    lr=lr, **values)`` in the browser (``lrcourse/static/explorer.js``: a live notebook and the
+    static HTML book run the same front end) and in Python (``panel.curve``); an invalid
+    combination shows its error message instead.
     ReduceLROnPlateau is fed :func:`synthetic_metric` unless ``metrics=`` is given. Where the
     schedule has a ``total_steps`` parameter and ``steps`` is given, it starts at ``steps``.
     With ``weight_decay`` (chapter 10), a weight-decay slider and a right-hand axis show the

@@ -146,7 +146,15 @@ function pathData(values, xOf, yOf, usable) {
   return parts.join("");
 }
 
-function draw(svg, state, torch, logWanted) {
+/** The drawing's width in SVG units: narrower on a phone, so that its text stays readable. */
+function fitWidth(svg, el) {
+  const width = el.clientWidth > 0 && el.clientWidth < 520 ? 420 : WIDTH;
+  svg.setAttribute("viewBox", `0 0 ${width} ${HEIGHT}`);
+  return width;
+}
+
+function draw(svg, state, torch, logWanted, width) {
+  const WIDTH = width; // eslint-disable-line no-shadow
   svg.replaceChildren();
   const right = state.shrink ? 56 : 14;
   const box = { left: 62, right: WIDTH - right, top: 12, bottom: HEIGHT - 36 };
@@ -247,6 +255,24 @@ const STYLE = `
 .lrc-explorer .lrc-msg.lrc-error { color: ${COLORS.error}; }
 `;
 
+/** The explorer's root: its class, its style, and JupyterLab's shortcuts (which would take the
+ * arrow keys from the sliders) suppressed inside it. */
+function prepare(el) {
+  addStyle(el);
+  el.classList.add("lrc-explorer");
+  el.setAttribute("data-lm-suppress-shortcuts", "true");
+  el.setAttribute("data-p-suppress-shortcuts", "true");
+  if (!el.lrcKeysKept) {
+    // A notebook's page handlers see keys after the controls (and JupyterLab's cancel the
+    // arrows' default action): a key meant for one of the controls stops here.
+    el.addEventListener("keydown", (event) => {
+      if (event.target.matches("input, select")) event.stopPropagation();
+    });
+    el.lrcKeysKept = true;
+  }
+  el.replaceChildren();
+}
+
 function addStyle(el) {
   const root = el.getRootNode();
   const doc = root.head ? root.head : root.nodeType === 11 ? root : document.head;
@@ -297,10 +323,8 @@ function sliderBounds(kind, low, high) {
 }
 
 function render({ model, el }) {
-  addStyle(el);
-  el.classList.add("lrc-explorer");
+  prepare(el);
   el.dataset.schedule = model.get("schedule");
-  el.replaceChildren();
   const schedule = model.get("schedule");
   const info = model.get("registry").schedules[schedule];
 
@@ -456,7 +480,7 @@ function render({ model, el }) {
     const error = state.error || kernelError;
     const torch = model.get("overlay_torch") ? model.get("torch_lrs") : null;
     const fellBack = draw(svg, state.error ? { ...state, lrs: null } : state, torch,
-      Boolean(model.get("log_scale")));
+      Boolean(model.get("log_scale")), fitWidth(svg, el));
     el.lrcLastRedrawMs = performance.now() - t0;
     message.classList.toggle("lrc-error", Boolean(error));
     if (error) {
@@ -525,9 +549,7 @@ const DASHES = { ":": "2 3", "-.": "6 3 2 3", "--": "6 4", "-": "" };
  * iterations, `stopped`, each rule's `suggestions` (or an `error`). `rules`: colour and dash.
  */
 function renderRangeTest({ model, el }) {
-  addStyle(el);
-  el.classList.add("lrc-explorer");
-  el.replaceChildren();
+  prepare(el);
   const head = document.createElement("div");
   head.className = "lrc-head";
   const title = document.createElement("b");
@@ -565,6 +587,7 @@ function renderRangeTest({ model, el }) {
     });
     const replay = model.get("cases")[index.join(",")];
     current = { ...settings, ...replay };
+    const WIDTH = fitWidth(svg, el); // eslint-disable-line no-shadow
     svg.replaceChildren();
     message.classList.toggle("lrc-error", Boolean(replay.error));
     if (replay.error) {
