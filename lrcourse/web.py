@@ -6,6 +6,12 @@ serialised, not retyped) and their curves come from ``lrcourse/static/lrcurve.js
 (:data:`LRCURVE_JS`), one ES module of closed forms for every schedule. The tests hold its
 ``lrCurve`` equal to :func:`lrcourse.lr_curve` in an embedded JavaScript engine.
 
+The explorers' one front end is ``lrcourse/static/explorer.js`` (:data:`EXPLORER_JS`), an
+anywidget module: :func:`explorer_module` bundles lrcurve.js into it (the live widget's
+``_esm``), :func:`explorer_script` is the same code as a classic script, and
+:func:`static_explorer_html` runs it in a page with no kernel (a local model over the
+explorer's values), as :class:`lrcourse.widgets.Explorer`'s ``text/html`` representation.
+
 Callables cannot be serialised. In JavaScript a callable argument (``lr_lambda``,
 ``scale_fn``) is a number ``c`` (the function ``k -> c``: MultiplicativeLR's "multiply by
 ``c`` at every step") or ``[name, kwargs]``, one of the course's factor schedules
