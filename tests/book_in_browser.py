@@ -478,6 +478,26 @@ def test_no_page_shows_an_empty_widget_output(visits):
     assert empty == {}, "pages with blank widget outputs (an ipywidgets panel needs a kernel)"
 
 
+def test_the_range_test_explorer_follows_its_first_slider(browser, server):
+    """Chapter 9's explorer (precomputed sweeps): moving its first slider (beta) by keyboard
+    replays another precomputed test, and the drawing changes with it."""
+    page = browser.new_page()
+    try:
+        page.goto(server + "lessons/09_lr_range_test.html", wait_until="load")
+        explorer = page.locator(".lrc-explorer:not([data-schedule])").first
+        before = explorer.evaluate("(el) => [el.lrcState(), el.querySelector('svg').innerHTML]")
+        slider = explorer.locator('input[type="range"]').first
+        assert slider.get_attribute("name") == "beta"
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        after = explorer.evaluate("(el) => [el.lrcState(), el.querySelector('svg').innerHTML]")
+    finally:
+        page.close()
+    assert after[0]["beta"] > before[0]["beta"]
+    assert after[0]["diverge_factor"] == before[0]["diverge_factor"]
+    assert after[1] != before[1]  # redrawn
+
+
 _REDRAW_JS = """
 (el) => {
   const steps = el.querySelector('input[type="range"][name="steps"]');
