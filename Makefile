@@ -53,15 +53,16 @@ execute: $(STAMP)
 	yes | $(JCACHE) notebook -p _build/.jupyter_cache add lessons/*.ipynb > /dev/null
 	$(NBENV) $(JCACHE) project -p _build/.jupyter_cache execute -e local-parallel -t 120
 
-# The built book in headless Chromium on a loopback server (tests/book_in_browser.py): run after
-# bookcheck (make test does). Debian's chromium (.ci/run installs it), driven by playwright (a
-# dev dependency); without chromium this prints one line and passes.
+# The built book in headless Chromium on a loopback server (tests/book_in_browser.py), then an
+# explorer live in JupyterLab (tests/explorer_in_lab.py): run after bookcheck (make test does).
+# Debian's chromium (.ci/run installs it), driven by playwright (a dev dependency); without
+# chromium this prints one line and passes.
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 browser: $(STAMP)
 	@if [ -z "$(CHROMIUM)" ]; then \
 		echo "browser: SKIPPED the browser test: no chromium on PATH (Debian: apt-get install chromium)"; \
 	else \
-		CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest tests/book_in_browser.py; \
+		CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest tests/book_in_browser.py tests/explorer_in_lab.py; \
 	fi
 
 # Reads the book build's execution cache and its HTML (offline, no dead link, no build-machine

@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import html
 import io
+import itertools
 import math
 import numbers
 import warnings
@@ -1076,9 +1077,84 @@ class RangeTestExplorer:
             f"{state})"
         )
 
+    #: The settings the page without a kernel offers (precomputed), besides the panel's own.
+    STATIC_GRID: dict[str, tuple[float, ...]] = {
+        "beta": (0.0, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99),
+        "diverge_factor": (1.5, 2.0, 3.0, 4.0, 6.0, 10.0, 100.0),
+        "skip_start": (0, 5, 10, 20, 40),
+    }
+
+    def static_state(self) -> dict[str, Any]:
+        """Precomputed sweeps for the page without a kernel: the recording's ``lrs`` and raw
+        ``losses``; per slider its ``values`` (:attr:`STATIC_GRID` and the panel's value);
+        per beta the smoothed curve of :func:`restop` (smoothing does not depend on where the
+        test stops); per ``"i,j,k"`` of slider positions the replayed test's length ``n``,
+        ``stopped`` and every rule's suggestion, or its ``error``. Read by ``renderRangeTest``
+        of ``lrcourse/static/explorer.js``."""
+
+        def finite(values: Any) -> list[float | None]:
+            return [float(f"{v:.6g}") if math.isfinite(v) else None for v in values]
+
+        sliders = self._sliders()
+        grids = {}
+        for key, slider in sliders.items():
+            grid = {v for v in self.STATIC_GRID[key] if slider.min <= v <= slider.max}
+            grids[key] = sorted(grid | {slider.value})
+        index = [grids[key].index(sliders[key].value) for key in sliders]
+        smoothed = [
+            finite(restop(self.recording, beta=b).smoothed)  # its recorded length
+            for b in grids["beta"]
+        ]
+        cases: dict[str, Any] = {}
+        for (i, beta), (j, factor) in itertools.product(
+            enumerate(grids["beta"]), enumerate(grids["diverge_factor"])
+        ):
+            try:
+                test = restop(self.recording, beta=beta, diverge_factor=factor)
+            except ValueError as err:
+                test, error = None, str(err)
+            for k, skip in enumerate(grids["skip_start"]):
+                key = f"{i},{j},{k}"
+                try:
+                    if test is None:
+                        raise ValueError(error)
+                    found = test.suggestions(skip_start=int(skip))
+                    cases[key] = {
+                        "n": len(test.lrs),
+                        "stopped": bool(test.stopped_early),
+                        "suggestions": {r: float(f"{v:.6g}") for r, v in found.items()},
+                    }
+                except ValueError as err:
+                    cases[key] = {"error": str(err)}
+        helps = {
+            "beta": "the smoothing of the loss (its moving average's weight on the past)",
+            "diverge_factor": "stop when the smoothed loss exceeds this times its minimum",
+            "skip_start": "points left out at the start before a rule looks for its LR",
+        }
+        return {
+            "summary": (
+                f"{len(self.recording.lrs)} recorded iterations, LR "
+                f"{self.recording.lrs[0]:.3g} to {self.recording.lrs[-1]:.3g} "
+                "(settings precomputed for the page)"
+            ),
+            "lrs": [float(v) for v in self.recording.lrs],
+            "losses": finite(self.recording.losses),
+            "sliders": [{"name": k, "values": grids[k], "help": helps[k]} for k in sliders],
+            "index": index,
+            "smoothed": smoothed,
+            "cases": cases,
+            "rules": {rule: dict(style) for rule, style in RULE_STYLES.items()},
+        }
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        from .web import static_explorer_html
+
         data = self.widget._repr_mimebundle_(**kwargs) or {}
         data["text/plain"] = repr(self)
+        # the page without a kernel: the explorers' front end over precomputed sweeps
+        data["text/html"] = static_explorer_html(
+            self.static_state(), render="renderRangeTest", text=repr(self)
+        )
         return data
 
 

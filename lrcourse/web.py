@@ -6,6 +6,12 @@ serialised, not retyped) and their curves come from ``lrcourse/static/lrcurve.js
 (:data:`LRCURVE_JS`), one ES module of closed forms for every schedule. The tests hold its
 ``lrCurve`` equal to :func:`lrcourse.lr_curve` in an embedded JavaScript engine.
 
+The explorers' one front end is ``lrcourse/static/explorer.js`` (:data:`EXPLORER_JS`), an
+anywidget module: :func:`explorer_module` bundles lrcurve.js into it (the live widget's
+``_esm``), :func:`explorer_script` is the same code as a classic script, and
+:func:`static_explorer_html` runs it in a page with no kernel (a local model over the
+explorer's values), as :class:`lrcourse.widgets.Explorer`'s ``text/html`` representation.
+
 Callables cannot be serialised. In JavaScript a callable argument (``lr_lambda``,
 ``scale_fn``) is a number ``c`` (the function ``k -> c``: MultiplicativeLR's "multiply by
 ``c`` at every step") or ``[name, kwargs]``, one of the course's factor schedules
@@ -31,6 +37,9 @@ with ``param = {"name", "kind", "default", "low", "high", "choices", "help", "co
 
 from __future__ import annotations
 
+import hashlib
+import html
+import itertools
 import json
 import re
 from collections.abc import Mapping
@@ -40,22 +49,29 @@ from typing import Any
 from .registry import Param, ScheduleInfo
 from .schedules import COMBINABLE, MODERN, SCHEDULES
 from .validation import fail
-from .widgets import synthetic_metric
 
 __all__ = [
     "CALLABLE_PARAMS",
+    "EXPLORER_JS",
     "LRCURVE_JS",
+    "explorer_module",
+    "explorer_script",
+    "jsonable",
     "lrcurve_script",
     "python_callable",
     "python_kwargs",
     "registry_dict",
     "registry_json",
+    "schedule_dict",
+    "static_explorer_html",
 ]
 
 #: The ES module of closed forms (shipped in the package: ``lrcourse/static/lrcurve.js``).
 #:
 #: :meta hide-value:
 LRCURVE_JS: Path = Path(__file__).parent / "static" / "lrcurve.js"
+#: The explorer's front end (an anywidget module importing lrcurve.js).
+EXPLORER_JS: Path = Path(__file__).parent / "static" / "explorer.js"
 #: The keyword arguments whose value is a callable (a number or ``[name, kwargs]`` in JSON).
 CALLABLE_PARAMS: tuple[str, ...] = ("lr_lambda", "scale_fn")
 VERSION = 1
@@ -67,10 +83,80 @@ def lrcurve_script() -> str:
     return re.sub(r"^export ", "", LRCURVE_JS.read_text(encoding="utf-8"), flags=re.MULTILINE)
 
 
+_IMPORT = re.compile(r"^import \{([^}]*)\} from \"\./lrcurve\.js\";$", re.MULTILINE)
+
+
+def explorer_module() -> str:
+    """``explorer.js`` with ``lrcurve.js`` bundled in: one ES module, no import, no network
+    (the explorer widget's ``_esm``). Its import line becomes a scope holding lrcurve.js.
+
+    >>> module = explorer_module()
+    >>> "import " in module, "export default" in module, "function lrCurve" in module
+    (False, True, True)
+    """
+    explorer = EXPLORER_JS.read_text(encoding="utf-8")
+    found = _IMPORT.search(explorer)
+    if found is None:  # pragma: no cover - the shipped file has it
+        raise fail("explorer.js", "an import of lrcurve.js", "none")
+    names = found.group(1).strip()
+    scope = f"const {{ {names} }} = (() => {{\n{lrcurve_script()}\nreturn {{ {names} }};\n}})();"
+    return explorer[: found.start()] + scope + explorer[found.end() :]
+
+
+def explorer_script() -> str:
+    """:func:`explorer_module` as a classic script: no ``export``; the module's default export
+    is the constant ``explorerModule`` (``explorerModule.render({model, el})``)."""
+    module = explorer_module().replace("export default ", "const explorerModule = ")
+    return re.sub(r"^export ", "", module, flags=re.MULTILINE)
+
+
+_SERIAL = itertools.count()
+
+
+def static_explorer_html(
+    state: Mapping[str, Any], *, render: str = "render", schedule: str | None = None, text: str = ""
+) -> str:
+    """An explorer for a page with no kernel: ``<div class="lrc-explorer">`` (with
+    ``data-schedule``) and an inline module script running the front end
+    (:func:`explorer_script`), ``explorerModule[render]({model: localModel(state), el})``.
+    Nothing is fetched; ``text`` shows where scripts do not run.
+
+    >>> page = static_explorer_html({"index": [0]}, render="renderRangeTest")
+    >>> page.startswith('<div class="lrc-explorer" id="lrc-explorer-')
+    True
+    """
+    data = json.dumps(jsonable(dict(state)), allow_nan=False, separators=(",", ":"))
+    digest = hashlib.sha1(data.encode()).hexdigest()[:10]
+    element_id = f"lrc-explorer-{digest}-{next(_SERIAL)}"
+    script = explorer_script() + (
+        f"\nexplorerModule.{render}({{model: localModel({data}), "
+        f'el: document.getElementById("{element_id}")}});\n'
+    )
+    script = re.sub(r"</(script)", r"<\\/\1", script, flags=re.IGNORECASE)
+    attrs = f' data-schedule="{html.escape(schedule)}"' if schedule is not None else ""
+    return (
+        f'<div class="lrc-explorer"{attrs} id="{element_id}">'
+        f"<noscript>{html.escape(text)}</noscript></div>\n"
+        f'<script type="module">\n{script}</script>\n'
+    )
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` in JSON's terms: tuples as lists, numpy values as numbers, a callable as its
+    ``js_value`` (a :class:`ParameterError` for one without).
+
+    >>> jsonable({"schedulers": [("StepLR", {"step_size": 3})]})
+    {'schedulers': [['StepLR', {'step_size': 3}]]}
+    """
+    return _jsonable(value)
+
+
 def _jsonable(value: Any) -> Any:
     """``value`` in JSON's terms: tuples as lists, a callable as its ``js_value``."""
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return value.tolist()
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if callable(value):
@@ -111,10 +197,23 @@ def _schedule(info: ScheduleInfo) -> dict[str, Any]:
     }
 
 
+def schedule_dict(name: str) -> dict[str, Any]:
+    """One schedule's entry of :func:`registry_dict` (what one explorer's page needs).
+
+    >>> schedule_dict("StepLR")["params"][0]["name"]
+    'step_size'
+    """
+    if name not in SCHEDULES:
+        raise fail("name", f"a schedule, one of {list(SCHEDULES)}", name)
+    return _schedule(SCHEDULES[name])
+
+
 def registry_dict(metric_steps: int | None = None) -> dict[str, Any]:
     """The registry as plain data (see the module's docstring), with ``metric_steps`` values of
     :func:`lrcourse.synthetic_metric` (default: the explorer's longest ReduceLROnPlateau run,
     4 times its ``default_steps``)."""
+    from .widgets import synthetic_metric  # widgets imports this module
+
     if metric_steps is None:
         metric_steps = 4 * SCHEDULES["ReduceLROnPlateau"].default_steps
     return {

@@ -1,9 +1,12 @@
 """Live explorers: one slider per registry parameter, the LR curve redrawn on every change.
 
 ``explore(name)`` builds the panel from :data:`lrcourse.SCHEDULES`; nothing here hard-codes a
-range. The figure is a plain matplotlib ``Figure`` rendered to PNG into an
-``ipywidgets.Image``, so it works in any Jupyter kernel without ``%matplotlib widget`` and in a
-headless nbval run; a redraw only updates the line's data (no new figure).
+range. The panel is an ``anywidget`` whose front end is ``lrcourse/static/explorer.js`` (with
+``lrcurve.js`` bundled in, :func:`lrcourse.web.explorer_module`): the browser computes and
+draws the curve on every slider move, in a live notebook and, through the panel's
+``text/html`` representation (the same module run with a local model), in the static HTML
+book with no kernel. Python computes the same curve with :func:`lrcourse.lr_curve`
+(``panel.curve``), the torch overlay and the errors of the schedule's validation.
 
 Example::
 
@@ -15,26 +18,22 @@ Example::
 
 from __future__ import annotations
 
-import html
-import io
 import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import ipywidgets as widgets
+import anywidget
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+import traitlets as t
 
-from .plotting import HOUSE_COLORS, HOUSE_RC, format_value, house_style, style_axes
+from . import web
+from .plotting import format_value
 from .registry import Param, ScheduleInfo
-from .validation import as_bool, as_choice, as_int, as_real, did_you_mean, fail
+from .validation import ParameterError, as_bool, as_choice, as_int, as_real, did_you_mean, fail
 
 __all__ = ["Explorer", "explore", "synthetic_metric"]
-
-HOUSE_RC_SHRINK = HOUSE_COLORS[2]  # the weight-decay factor's line and axis label
 
 
 def synthetic_metric(steps: int, *, mode: str = "min", seed: int = 0) -> np.ndarray:
@@ -67,98 +66,114 @@ def _log10_ceil(x: float) -> float:
     return float(math.ceil(math.log10(x)))
 
 
-def _log_slider(value: float, lo_exp: float, hi_exp: float, **kwargs: Any) -> widgets.Widget:
-    """A base-10 log slider from ``10**lo_exp`` to ``10**hi_exp`` in 200 steps."""
-    step, fmt = (hi_exp - lo_exp) / 200, ".3g"
-    return widgets.FloatLogSlider(
-        value=float(value), base=10, min=lo_exp, max=hi_exp, step=step, readout_format=fmt, **kwargs
-    )
-
-
-def _make_control(param: Param, value: Any) -> widgets.Widget:
-    """The ipywidgets control for one registry parameter, its range widened to hold ``value``."""
-    common: dict[str, Any] = {
-        "description": param.name,
-        "tooltip": param.help or param.name,
-        "style": {"description_width": "110px"},
-        "layout": widgets.Layout(width="420px"),
+def _control(param: Param, value: Any) -> dict[str, Any]:
+    """The slider of one registry parameter (kind, range holding ``value``) as the front end
+    reads it; ``ValueError`` for a value no slider can hold (then shown as fixed)."""
+    spec: dict[str, Any] = {
+        "name": param.name,
+        "kind": param.kind,
+        "low": None,
+        "high": None,
+        "choices": web.jsonable(list(param.choices)),
+        "help": param.help or param.name,
     }
     kind = param.kind
     if kind == "bool":
-        return widgets.Checkbox(value=bool(value), indent=True, **common)
+        return spec
     if kind == "choice":
-        options = list(param.choices)
-        if value not in options:
-            options.append(value)
-        return widgets.Dropdown(options=options, value=value, **common)
+        if value not in param.choices:
+            spec["choices"].append(web.jsonable(value))
+        return spec
+    if kind not in ("int", "float", "log"):
+        raise fail(param.name, "a parameter with a slider", kind)
     as_real(param.name, value, finite=False)  # a slider needs a number: else shown as fixed
     if kind == "int":
         low = int(param.low) if param.low is not None else min(0, int(value))
         high = int(param.high) if param.high is not None else max(2 * int(value), 10)
-        low, high = min(low, int(value)), max(high, int(value), low + 1)
-        return widgets.IntSlider(value=int(value), min=low, max=high, **common)
+        spec["low"], spec["high"] = min(low, int(value)), max(high, int(value), low + 1)
+        return spec
     if kind == "log" and value > 0:
         low = float(param.low) if param.low is not None and param.low > 0 else value / 100
         high = float(param.high) if param.high is not None else value * 100
-        lo_exp = min(math.log10(low), _log10_floor(value))
-        hi_exp = max(math.log10(high), _log10_ceil(value), lo_exp + 1)
-        return _log_slider(value, lo_exp, hi_exp, **common)
+        spec["low"] = min(low, 10 ** _log10_floor(value))
+        spec["high"] = max(high, 10 ** _log10_ceil(value), spec["low"] * 10)
+        return spec
     # "float" (and a "log" parameter whose value is not positive)
+    spec["kind"] = "float"
     low = float(param.low) if param.low is not None else min(0.0, float(value))
     high = float(param.high) if param.high is not None else max(2 * abs(float(value)), 1.0)
     low, high = min(low, float(value)), max(high, float(value))
-    if high <= low:
-        high = low + 1.0
-    return widgets.FloatSlider(
-        value=float(value),
-        min=low,
-        max=high,
-        step=(high - low) / 200,
-        readout_format=".3g",
-        **common,
-    )
+    spec["low"], spec["high"] = low, high if high > low else low + 1.0
+    return spec
 
 
-def _set_control(control: widgets.Widget, value: Any, name: str) -> None:
-    """Set ``control`` to exactly ``value``, widening a slider's range if needed."""
-    if isinstance(control, widgets.Checkbox):
-        control.value = as_bool(name, value)
-    elif isinstance(control, widgets.Dropdown):
-        control.value = as_choice(name, value, list(control.options))
-    elif isinstance(control, widgets.IntSlider):
-        value = as_int(name, value)
-        control.max = max(control.max, value)
-        control.min = min(control.min, value)
-        control.value = value
-    elif isinstance(control, widgets.FloatLogSlider):
-        value = as_real(name, value, low=0.0, low_open=True)  # a log slider
-        control.max = max(control.max, _log10_ceil(value))
-        control.min = min(control.min, _log10_floor(value))
-        control.value = value
-    elif isinstance(control, widgets.FloatSlider):
-        value = as_real(name, value)
-        control.max = max(control.max, value)
-        control.min = min(control.min, value)
-        control.value = value
-    else:  # pragma: no cover - every control is one of the above
-        raise fail(name, "a control of the panel", got=type(control).__name__)
+def _checked(spec: dict[str, Any], value: Any) -> Any:
+    """``value`` checked for the control ``spec`` (named by its parameter)."""
+    name, kind = spec["name"], spec["kind"]
+    if kind == "bool":
+        return as_bool(name, value)
+    if kind == "choice":
+        return as_choice(name, value, spec["choices"])
+    if kind == "int":
+        return as_int(name, value)
+    if kind == "log":
+        return as_real(name, value, low=0.0, low_open=True)
+    return as_real(name, value)
+
+
+def _widened(spec: dict[str, Any], value: Any) -> dict[str, Any]:
+    """``spec`` with its range widened to hold ``value`` (log ranges to whole decades)."""
+    if spec["kind"] in ("bool", "choice"):
+        return spec
+    low, high = spec["low"], spec["high"]
+    if spec["kind"] == "log":
+        low = min(low, 10 ** _log10_floor(value)) if value < low else low
+        high = max(high, 10 ** _log10_ceil(value)) if value > high else high
+    else:
+        low, high = min(low, value), max(high, value)
+    return spec | {"low": low, "high": high}
 
 
 # ----------------------------------------------------------------------------- the panel
 
 
-class Explorer(widgets.VBox):
-    """An ipywidgets panel exploring one schedule; build it with :func:`explore`.
+class Explorer(anywidget.AnyWidget):
+    """An explorer of one schedule, an ``anywidget`` (build it with :func:`explore`).
 
-    Attributes a test or a lesson can read: ``controls`` (parameter name -> widget, one per
-    registry parameter not fixed), ``steps_slider``, ``lr_slider``, ``log_checkbox``,
-    ``overlay_checkbox``, ``curve`` (the drawn closed-form curve, ``None`` after an error),
-    ``torch_curve`` (the dashed torch overlay or ``None``), ``error`` (the message shown, or
-    ``None``), ``figure``, ``ax``, ``line``, ``torch_line``, ``last_redraw_s``. Built with a
-    ``weight_decay``: ``wd_slider`` and ``shrink`` (the factor weight decay alone leaves of a
-    weight after each step, :func:`lrcourse.cumulative_shrink`, drawn on ``shrink_ax``, a
-    right-hand axis, as ``shrink_line``); otherwise these are ``None``.
+    Read by lessons and tests: ``curve`` (``lr_curve`` of the current values, the numbers the
+    page draws; ``None`` after an error), ``torch_curve`` (the dashed torch overlay or
+    ``None``), ``shrink`` (with a ``weight_decay``: :func:`lrcourse.cumulative_shrink` of the
+    curve, drawn on a right-hand axis), ``error`` (the message shown, or ``None``),
+    ``controls`` (parameter name -> its slider: kind and range, one per registry parameter not
+    fixed), ``fixed``, ``values()``, ``steps``, ``lr``, ``weight_decay``, ``log_scale``,
+    ``overlay_torch``, ``last_redraw_s``. The other traits are what the front end reads
+    (``lrcourse/static/explorer.js`` lists them).
     """
+
+    _esm = web.explorer_module()
+
+    schedule = t.Unicode().tag(sync=True)
+    registry = t.Dict().tag(sync=True)
+    sliders = t.List().tag(sync=True)
+    params = t.Dict().tag(sync=True)
+    fixed_json = t.Dict().tag(sync=True)
+    steps = t.Int(1).tag(sync=True)
+    steps_max = t.Int(1).tag(sync=True)
+    lr = t.Float(0.1).tag(sync=True)
+    lr_low = t.Float(1e-4).tag(sync=True)
+    lr_high = t.Float(1.0).tag(sync=True)
+    weight_decay = t.Float(None, allow_none=True).tag(sync=True)
+    wd_low = t.Float(1e-6).tag(sync=True)
+    wd_high = t.Float(0.1).tag(sync=True)
+    log_scale = t.Bool(False).tag(sync=True)
+    overlay_torch = t.Bool(False).tag(sync=True)
+    torch_lrs = t.List().tag(sync=True)
+    python_lrs = t.List().tag(sync=True)
+    metric = t.List().tag(sync=True)
+    metric_given = t.Bool(False).tag(sync=True)
+    error = t.Unicode(None, allow_none=True).tag(sync=True)
+    has_kernel = t.Bool(True).tag(sync=True)
+    notes = t.List().tag(sync=True)
 
     def __init__(
         self,
@@ -174,10 +189,11 @@ class Explorer(widgets.VBox):
         as_choice("name", name, list(SCHEDULES))
         info: ScheduleInfo = SCHEDULES[name]
         steps_given = steps is not None
-        if steps is None:
-            steps = info.default_steps
-        steps = as_int("steps", steps, low=1)
+        steps = as_int("steps", info.default_steps if steps is None else steps, low=1)
         lr = as_real("lr", 0.1 if lr is None else lr, low=0.0, low_open=True)
+        wd = None
+        if weight_decay is not None:
+            wd = as_real("weight_decay", weight_decay, low=0.0, low_open=True)
 
         self.name = name
         self.info = info
@@ -192,147 +208,104 @@ class Explorer(widgets.VBox):
             k: v for k, v in start.items() if k not in param_names and k != "metrics"
         }
         self.fixed.update(fixed)
-        self.controls: dict[str, widgets.Widget] = {}
+        sliders, values = [], {}
         for p in info.params:
             if p.name in fixed:
                 continue
+            value = start.get(p.name, p.default)
             try:
-                self.controls[p.name] = _make_control(p, start.get(p.name, p.default))
+                sliders.append(_control(p, value))
+                values[p.name] = value
             except ValueError:  # a value no slider can hold (e.g. None): shown as fixed
-                self.fixed[p.name] = start.get(p.name, p.default)
-
-        default_steps = int(info.default_steps)
-        self.steps_slider = widgets.IntSlider(
-            value=int(steps),
-            min=1,
-            max=max(4 * default_steps, int(steps)),
-            description="steps",
-            style={"description_width": "110px"},
-            layout=widgets.Layout(width="420px"),
-        )
-        lo, hi = min(-4.0, _log10_floor(lr)), max(0.0, _log10_ceil(lr))
-        self.lr_slider = _log_slider(
-            lr,
-            lo,
-            hi,
-            description="lr (initial)",
-            tooltip="the optimizer's lr before the schedule (CyclicLR and OneCycleLR override it)",
-            style={"description_width": "110px"},
-            layout=widgets.Layout(width="420px"),
-        )
-        self.wd_slider: widgets.Widget | None = None
-        if weight_decay is not None:
-            wd = as_real("weight_decay", weight_decay, low=0.0, low_open=True)
-            self.wd_slider = _log_slider(
-                wd,
-                min(-6.0, _log10_floor(wd)),
-                max(-1.0, _log10_ceil(wd)),
-                description="weight_decay",
-                tooltip="each step shrinks a weight by lr_t * weight_decay (SGD's L2, AdamW)",
-                style={"description_width": "110px"},
-                layout=widgets.Layout(width="420px"),
-            )
-        self.shrink: np.ndarray | None = None
-        self.log_checkbox = widgets.Checkbox(value=False, description="log scale", indent=False)
-        self.overlay_checkbox = widgets.Checkbox(
-            value=False, description="overlay torch", indent=False
-        )
-        self.message = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="640px"))
+                self.fixed[p.name] = value
 
         self.curve: np.ndarray | None = None
         self.torch_curve: np.ndarray | None = None
-        self.error: str | None = None
+        self.shrink: np.ndarray | None = None
         self.last_redraw_s = float("nan")
+        self._hold = True
+        super().__init__()
+        with self.hold_trait_notifications():
+            self.schedule = name
+            self.registry = {"schedules": self._registry_entries()}
+            self.sliders = sliders
+            self.params = values
+            self.steps = int(steps)
+            self.steps_max = max(4 * int(info.default_steps), int(steps))
+            self.lr = lr
+            self.lr_low = min(1e-4, 10 ** _log10_floor(lr))
+            self.lr_high = max(1.0, 10 ** _log10_ceil(lr))
+            if wd is not None:
+                self.weight_decay = wd
+                self.wd_low = min(1e-6, 10 ** _log10_floor(wd))
+                self.wd_high = max(0.1, 10 ** _log10_ceil(wd))
+            self._set_fixed_json()
+            self._set_metric()
+            self.notes = self._notes()
         self._hold = False
-        self._build_figure()
+        self.redraw()
 
+    # -- what the front end reads -----------------------------------------------------------
+
+    def _registry_entries(self) -> dict[str, Any]:
+        """The registry entries the front end needs: this schedule's and its sub-schedules'."""
+        names = [self.name] + [sub for sub, _ in self.fixed.get("schedulers") or ()]
+        return {n: web.schedule_dict(n) for n in dict.fromkeys(names)}
+
+    def _set_fixed_json(self) -> None:
+        """The fixed arguments as JSON; where one has no JavaScript form (a Python lambda), the
+        front end draws the kernel's curve instead (``python_lrs``)."""
+        try:
+            self.fixed_json = web.jsonable(self.fixed)
+            self._static = True
+        except ParameterError:
+            self.fixed_json = {}
+            self._static = False
+
+    def _set_metric(self) -> None:
+        if not self.info.needs_metrics:
+            return
+        if self._metrics is not None:
+            self.metric = np.asarray(self._metrics, dtype=float).tolist()
+            self.metric_given = True
+        else:  # mode "min"; the front end mirrors it for mode "max", as synthetic_metric does
+            self.metric = synthetic_metric(self.steps_max).tolist()
+
+    def _notes(self) -> list[str]:
         notes = []
         if self.fixed:
             shown = ", ".join(f"{k}={format_value(v)}" for k, v in self.fixed.items())
-            notes.append(f"fixed: <code>{html.escape(shown)}</code>")
-        if info.needs_metrics and self._metrics is None:
+            notes.append(f"fixed: {shown}")
+        if self.info.needs_metrics and self._metrics is None:
             notes.append(
-                "metric: <code>lc.synthetic_metric(steps, mode=mode, seed=0)</code>, "
-                "a seeded noisy loss that plateaus"
+                "metric: lc.synthetic_metric(steps, mode=mode, seed=0), a seeded noisy loss "
+                "that plateaus"
             )
-        header = widgets.HTML(
-            f"<b>{html.escape(name)}</b>: {html.escape(info.summary)} "
-            f"<small>\\({html.escape(info.formula)}\\)</small>"
-            + "".join(f"<br><small>{n}</small>" for n in notes)
-        )
-        toggles = widgets.HBox([self.log_checkbox, self.overlay_checkbox])
-        super().__init__(
-            [header, *self.controls.values(), self.steps_slider, self.lr_slider]
-            + ([self.wd_slider] if self.wd_slider is not None else [])
-            + [toggles, self.image, self.message]
-        )
-        for control in self._all_controls().values():
-            control.observe(self._on_change, names="value")
-        self.redraw()
+        return notes
 
-    # -- building and drawing ---------------------------------------------------------------
+    @property
+    def controls(self) -> dict[str, dict[str, Any]]:
+        """Parameter name -> its slider (``kind``, ``low``, ``high``, ``choices``, ``help``)."""
+        return {spec["name"]: spec for spec in self.sliders}
 
-    def _build_figure(self) -> None:
-        with house_style():
-            self.figure = Figure(figsize=HOUSE_RC["figure.figsize"], dpi=HOUSE_RC["figure.dpi"])
-            self._canvas = FigureCanvasAgg(self.figure)
-            self.figure.subplots_adjust(left=0.13, right=0.97, bottom=0.14, top=0.9)
-            self.ax = self.figure.add_subplot()
-            (self.line,) = self.ax.plot([], [], label="lrcourse (closed form)")
-            (self.torch_line,) = self.ax.plot(
-                [], [], linestyle="--", color="black", linewidth=1.2, label="torch"
-            )
-            style_axes(self.ax, xlabel="step", ylabel="learning rate", legend=False)
-            # no title (the panel's header names the schedule) and a fixed x-label position:
-            # matplotlib then skips re-measuring tick labels to place them at every draw (a
-            # third of a redraw's time on a log axis); the y label still follows its ticks
-            self.ax.xaxis.set_label_coords(0.5, -0.1)
-            # above the axes, at the right: never over the curve (and no costly loc="best")
-            self._legend = self.ax.legend(
-                loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, frameon=False
-            )
-            self._legend.set_visible(False)
-            self.torch_line.set_visible(False)  # after the legend copied its (visible) handle
-            self.shrink_ax = self.shrink_line = None
-            if self.wd_slider is not None:
-                self.figure.subplots_adjust(right=0.87)
-                self.shrink_ax = self.ax.twinx()
-                (self.shrink_line,) = self.shrink_ax.plot([], [], color=HOUSE_RC_SHRINK)
-                self.shrink_ax.set_ylim(0, 1.02)
-                self.shrink_ax.grid(False)
-                self.shrink_ax.set_ylabel("factor left by weight decay", color=HOUSE_RC_SHRINK)
-                self.shrink_ax.spines["top"].set_visible(False)
+    def settings(self) -> list[str]:
+        """The names :meth:`set` takes: the sliders, steps, lr, weight_decay (when shown), log
+        and overlay_torch."""
+        extra = ["weight_decay"] if self.weight_decay is not None else []
+        return [*self.controls, "steps", "lr", *extra, "log", "overlay_torch"]
 
-    def _all_controls(self) -> dict[str, widgets.Widget]:
-        extra = {"weight_decay": self.wd_slider} if self.wd_slider is not None else {}
-        return {
-            **self.controls,
-            "steps": self.steps_slider,
-            "lr": self.lr_slider,
-            **extra,
-            "log": self.log_checkbox,
-            "overlay_torch": self.overlay_checkbox,
-        }
+    # -- computing --------------------------------------------------------------------------
 
+    @t.observe("params", "steps", "lr", "weight_decay", "overlay_torch")
     def _on_change(self, _change: Any) -> None:
         if not self._hold:
             self.redraw()
 
-    @property
-    def steps(self) -> int:
-        """The number of steps drawn."""
-        return int(self.steps_slider.value)
-
-    @property
-    def lr(self) -> float:
-        """The optimizer's initial learning rate."""
-        return float(self.lr_slider.value)
-
     def values(self) -> dict[str, Any]:
         """The keyword arguments of the curve, in the registry's order (then any extras)."""
+        params = self.params
         out = {
-            p.name: self.controls[p.name].value if p.name in self.controls else self.fixed[p.name]
+            p.name: params[p.name] if p.name in params else self.fixed[p.name]
             for p in self.info.params
         }
         return out | {k: v for k, v in self.fixed.items() if k not in out}
@@ -354,129 +327,110 @@ class Explorer(widgets.VBox):
         return kwargs
 
     def redraw(self) -> None:
-        """Recompute the curve from the controls and update the figure (never raises)."""
+        """Recompute the curve (and overlay, shrink factor, error) from the values; never
+        raises. The front end redraws its picture from the same values."""
+        from .decay import cumulative_shrink
         from .reference import torch_lr_curve
         from .schedules import lr_curve
 
         t0 = time.perf_counter()
         steps, lr, kwargs = self.steps, self.lr, self._call_kwargs()
         self.curve = self.torch_curve = self.shrink = None
-        self.error = None
+        error = None
         try:
             self.curve = np.asarray(lr_curve(self.name, steps, lr=lr, **kwargs), dtype=float)
         except Exception as err:  # any invalid combination is shown, not raised
-            self.error = f"{type(err).__name__}: {err}"
-        if self.curve is not None and self.wd_slider is not None:
-            from .decay import cumulative_shrink
-
+            error = f"{type(err).__name__}: {err}"
+        if self.curve is not None and self.weight_decay is not None:
             try:
-                self.shrink = cumulative_shrink(self.curve, float(self.wd_slider.value))
+                self.shrink = cumulative_shrink(self.curve, float(self.weight_decay))
             except Exception as err:
-                self.error = f"{type(err).__name__}: {err}"
-        if self.curve is not None and self.overlay_checkbox.value:
+                error = f"{type(err).__name__}: {err}"
+        if self.curve is not None and self.overlay_torch:
             try:
                 self.torch_curve = np.asarray(
                     torch_lr_curve(self.name, steps, lr=lr, **kwargs), dtype=float
                 )
             except Exception as err:
-                self.error = f"torch raised {type(err).__name__}: {err}"
-
-        self._update_lines()
-        self._update_message()
-        buf = io.BytesIO()
-        self._canvas.print_png(buf, pil_kwargs={"compress_level": 1})
-        self.image.value = buf.getvalue()
+                error = f"torch raised {type(err).__name__}: {err}"
+        with self.hold_trait_notifications():
+            self.error = error
+            self.torch_lrs = [] if self.torch_curve is None else self.torch_curve.tolist()
+            if not self._static:
+                self.python_lrs = [] if self.curve is None else self.curve.tolist()
         self.last_redraw_s = time.perf_counter() - t0
-
-    def _update_lines(self) -> None:
-        ax = self.ax
-        if self.curve is None:
-            self.line.set_data([], [])
-        else:
-            self.line.set_data(np.arange(self.curve.size), self.curve)
-        overlay = self.torch_curve is not None
-        if overlay:
-            self.torch_line.set_data(np.arange(self.torch_curve.size), self.torch_curve)
-        self.torch_line.set_visible(overlay)
-        self._legend.set_visible(overlay)
-        want_log = bool(self.log_checkbox.value)
-        positive = self.curve is not None and bool(np.any(self.curve > 0))
-        scale = "log" if want_log and positive else "linear"
-        if ax.get_yscale() != scale:
-            with house_style():  # the new scale's tick formatter reads the house rcParams
-                if scale == "log":
-                    ax.set_yscale("log", nonpositive="mask")
-                else:
-                    ax.set_yscale("linear")
-        if self.shrink_line is not None:
-            shrink = self.shrink if self.shrink is not None else np.array([])
-            self.shrink_line.set_data(np.arange(shrink.size), shrink)
-        ax.relim(visible_only=True)
-        ax.autoscale_view()
-        if self.curve is None:
-            ax.set_xlim(0, max(self.steps - 1, 1))
-
-    def _update_message(self) -> None:
-        if self.error is not None:
-            self.message.value = (
-                f'<span style="color:#b00020"><b>Not drawn:</b> {html.escape(self.error)}</span>'
-            )
-            return
-        curve = self.curve
-        assert curve is not None
-        text = (
-            f"step 0: {format_value(curve[0])} &middot; final: {format_value(curve[-1])} "
-            f"&middot; min: {format_value(curve.min())} &middot; max: {format_value(curve.max())}"
-        )
-        if self.torch_curve is not None:
-            gap = float(np.max(np.abs(self.torch_curve - curve))) if curve.size else 0.0
-            text += f" &middot; largest gap to torch: {gap:.2g}"
-        if self.shrink is not None and self.shrink.size:
-            text += f" &middot; weight decay leaves: {format_value(self.shrink[-1])}"
-        if self.log_checkbox.value and not np.any(curve > 0):
-            text += " &middot; (no positive values: linear axis)"
-        self.message.value = f"<small>{text}</small>"
 
     # -- driving it from code ---------------------------------------------------------------
 
     @contextmanager
     def hold(self) -> Iterator[None]:
-        """Change several controls and redraw once at the end."""
+        """Change several values and recompute once at the end."""
         held, self._hold = self._hold, True
         try:
             yield
         finally:
             self._hold = held
             if not held:
-                self.redraw()  # never raises; keeps the figure in step with the controls
+                self.redraw()  # never raises
 
     def set(self, **values: Any) -> Explorer:
-        """Set controls by name (parameters, ``steps``, ``lr``, ``log``, ``overlay_torch``),
-        redraw once, and return the panel; ``panel.set(T_max=50).curve`` is the new curve.
+        """Set values by name (parameters, ``steps``, ``lr``, ``weight_decay``, ``log``,
+        ``overlay_torch``), recompute once, and return the panel; ``panel.set(T_max=50).curve``
+        is the new curve.
 
         Slider ranges widen to hold the value. An unknown or fixed name, or a value a control
         cannot hold (a non-int for an int slider, a choice not offered), raises ``ValueError``;
         a value the schedule rejects is shown in the panel (``panel.error``) instead.
         """
-        controls = self._all_controls()
+        names = self.settings()
         for key in values:
             if key in self.fixed:
                 raise fail(key, "a control, not fixed (build a new panel with explore())")
-            if key not in controls:
+            if key not in names:
                 raise fail(
                     "key",
-                    f"a control of this panel, one of {list(controls)}",
+                    f"a control of this panel, one of {names}",
                     key,
-                    hint=did_you_mean(key, controls),
+                    hint=did_you_mean(key, names),
                 )
-        with self.hold():
-            for key, value in values.items():
-                if key == "steps":
-                    value = as_int("steps", value, low=1)
-                _set_control(controls[key], value, key)
+        checked: dict[str, Any] = {}
+        for key, value in values.items():  # every value checked before any is set
+            if key == "steps":
+                checked[key] = as_int("steps", value, low=1)
+            elif key in ("lr", "weight_decay"):
+                checked[key] = as_real(key, value, low=0.0, low_open=True)
+            elif key in ("log", "overlay_torch"):
+                checked[key] = as_bool(key, value)
+            else:
+                checked[key] = _checked(self.controls[key], value)
+        with self.hold(), self.hold_trait_notifications():
+            params, sliders = dict(self.params), list(self.sliders)
+            for key, value in checked.items():
+                if key in params:
+                    params[key] = value
+                    sliders = [_widened(s, value) if s["name"] == key else s for s in sliders]
+                elif key == "steps":
+                    if value > self.steps_max:
+                        self.steps_max = value
+                        if self.info.needs_metrics and self._metrics is None:
+                            self.metric = synthetic_metric(value).tolist()
+                    self.steps = value
+                elif key == "lr":
+                    self.lr_low = min(self.lr_low, 10 ** _log10_floor(value))
+                    self.lr_high = max(self.lr_high, 10 ** _log10_ceil(value))
+                    self.lr = value
+                elif key == "weight_decay":
+                    self.wd_low = min(self.wd_low, 10 ** _log10_floor(value))
+                    self.wd_high = max(self.wd_high, 10 ** _log10_ceil(value))
+                    self.weight_decay = value
+                elif key == "log":
+                    self.log_scale = value
+                else:
+                    self.overlay_torch = value
+            self.sliders, self.params = sliders, params
         return self
 
-    # -- text representations ---------------------------------------------------------------
+    # -- representations --------------------------------------------------------------------
 
     def __repr__(self) -> str:
         try:
@@ -486,9 +440,24 @@ class Explorer(widgets.VBox):
         except AttributeError:  # during construction
             return "Explorer(...)"
 
+    def static_state(self) -> dict[str, Any]:
+        """The front end's model as plain data, for the page without a kernel."""
+        keys = [name for name in self.trait_names(sync=True) if not name.startswith("_")]
+        keys = [k for k in keys if k not in ("layout", "tabbable", "tooltip", "comm")]
+        state = {k: web.jsonable(getattr(self, k)) for k in keys}
+        state.update(has_kernel=False, torch_lrs=[], overlay_torch=False, error=None)
+        return state
+
+    def static_html(self) -> str:
+        """The explorer for a page with no kernel: the same front end with a local model over
+        :meth:`static_state` (:func:`lrcourse.web.static_explorer_html`)."""
+        return web.static_explorer_html(self.static_state(), schedule=self.name, text=repr(self))
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        data = super()._repr_mimebundle_(**kwargs) or {}
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        data = dict(bundle[0] if isinstance(bundle, tuple) else bundle)
         data["text/plain"] = repr(self)
+        data["text/html"] = self.static_html()
         return data
 
 
@@ -506,8 +475,10 @@ def explore(
     its ranges; values start at its defaults and example). Keyword arguments in ``fixed`` are
     shown as fixed, not as sliders. Also: a steps slider, an lr slider (default 0.1), a
     log-scale checkbox and an "overlay torch" checkbox that draws ``torch_lr_curve`` dashed on
-    top. Each change recomputes :math:`\eta_k` = ``lr_curve(name, steps, lr=lr, **values)`` and
-    updates the line in place; an invalid combination shows its error message instead.
+    top (a kernel computes it). Each change redraws :math:`\eta_k` = ``lr_curve(name, steps,
+    lr=lr, **values)`` in the browser (``lrcourse/static/explorer.js``: a live notebook and the
+    static HTML book run the same front end) and in Python (``panel.curve``); an invalid
+    combination shows its error message instead.
     ReduceLROnPlateau is fed :func:`synthetic_metric` unless ``metrics=`` is given. Where the
     schedule has a ``total_steps`` parameter and ``steps`` is given, it starts at ``steps``.
     With ``weight_decay`` (chapter 10), a weight-decay slider and a right-hand axis show the

@@ -681,6 +681,29 @@ def test_plot_rules_marks_every_rule_and_the_band():
 
 
 @lagging
+def test_explorer_static_form_holds_the_replays_of_its_grid(recording):
+    panel = lc.explore_range_test(recording, beta=0.9)
+    state = panel.static_state()
+    grids = {s["name"]: s["values"] for s in state["sliders"]}
+    assert list(grids) == ["beta", "diverge_factor", "skip_start"]
+    assert [grids[k][i] for k, i in zip(grids, state["index"], strict=True)] == [0.9, 4.0, 0]
+    assert len(state["cases"]) == np.prod([len(v) for v in grids.values()])
+    for key in ("0,0,0", "3,2,1", ",".join(str(i) for i in state["index"])):
+        i, j, k = map(int, key.split(","))
+        beta, factor, skip = grids["beta"][i], grids["diverge_factor"][j], grids["skip_start"][k]
+        case = state["cases"][key]
+        test = restop(recording, beta=beta, diverge_factor=factor)
+        assert case["n"] == len(test.lrs) and case["stopped"] == test.stopped_early
+        want = test.suggestions(skip_start=skip)
+        assert case["suggestions"] == pytest.approx(want, rel=1e-5)
+        np.testing.assert_allclose(
+            state["smoothed"][i][: case["n"]], test.smoothed, rtol=1e-5, equal_nan=True
+        )
+    page = panel._repr_mimebundle_()["text/html"]
+    assert page.startswith('<div class="lrc-explorer" id=')  # no data-schedule: not a schedule
+    assert "explorerModule.renderRangeTest({model: localModel(" in page
+
+
 def test_explorer_replays_without_training(recording):
     panel = lc.explore_range_test(recording, beta=0.9)
     assert panel.current is not None and panel.error is None
