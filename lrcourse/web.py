@@ -67,8 +67,6 @@ __all__ = [
 ]
 
 #: The ES module of closed forms (shipped in the package: ``lrcourse/static/lrcurve.js``).
-#:
-#: :meta hide-value:
 LRCURVE_JS: Path = Path(__file__).parent / "static" / "lrcurve.js"
 #: The explorer's front end (an anywidget module importing lrcurve.js).
 EXPLORER_JS: Path = Path(__file__).parent / "static" / "explorer.js"
