@@ -498,6 +498,40 @@ def test_the_range_test_explorer_follows_its_first_slider(browser, server):
     assert after[1] != before[1]  # redrawn
 
 
+_PHONE_JS = """
+(el) => {
+  const box = el.getBoundingClientRect();
+  const svg = el.querySelector("svg").getBoundingClientRect();
+  const inputs = [...el.querySelectorAll("input")].map((i) => i.getBoundingClientRect());
+  return {
+    viewport: window.innerWidth,
+    right: Math.max(box.right, svg.right, ...inputs.map((r) => r.right)),
+    left: Math.min(box.left, svg.left, ...inputs.map((r) => r.left)),
+    svgWidth: svg.width,
+    narrowest: Math.min(
+      ...[...el.querySelectorAll('input[type="range"]')].map((i) => i.getBoundingClientRect().width)
+    ),
+  };
+}
+"""
+
+
+def test_an_explorer_fits_a_phone_screen(browser, server):
+    """At a phone's width (360 CSS pixels) chapter 1's explorer, its drawing and every control
+    lie inside the screen, the drawing at least half its width, no slider squeezed to nothing."""
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    try:
+        page.goto(server + "lessons/01_why_schedule.html", wait_until="load")
+        explorer = page.locator(".lrc-explorer[data-schedule]").first
+        explorer.scroll_into_view_if_needed()
+        found = explorer.evaluate(_PHONE_JS)
+    finally:
+        page.close()
+    assert found["viewport"] == 360
+    assert found["left"] >= 0 and found["right"] <= 360, found
+    assert found["svgWidth"] >= 180 and found["narrowest"] >= 40, found
+
+
 _REDRAW_JS = """
 (el) => {
   const steps = el.querySelector('input[type="range"][name="steps"]');
