@@ -12,6 +12,7 @@ curve by lrcurve.js and its SVG, budget 5 ms: issue 12), as the browser test tim
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -87,20 +88,6 @@ def main() -> dict[str, float]:
 BROWSER_BUDGET_MS = 5.0
 _PAGE = Path(__file__).resolve().parents[1] / "_build" / "html"
 
-_REDRAW_JS = """
-(el) => {
-  const steps = el.querySelector('input[type="range"][name="steps"]');
-  steps.max = "10000";
-  steps.value = "10000";
-  steps.dispatchEvent(new Event("input", {bubbles: true}));
-  for (let i = 0; i < 3; i++) el.lrcRedraw();  // warm-up (the JIT)
-  const times = [];
-  for (let i = 0; i < 31; i++) times.push(el.lrcRedraw());
-  times.sort((a, b) => a - b);
-  return {points: el.lrcState().lrs.length, median: times[15], p90: times[27]};
-}
-"""
-
 
 def browser_redraw() -> float | None:
     """Milliseconds of one redraw of a 10,000-step curve in the built book's first explorer
@@ -112,12 +99,13 @@ def browser_redraw() -> float | None:
         return None
     from playwright.sync_api import sync_playwright
 
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from book_in_browser import CHROMIUM_ARGS, time_redraw  # the browser test's timing
+
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            tab = browser.new_page()
-            tab.goto(page.as_uri(), wait_until="load")
-            found = tab.locator(".lrc-explorer[data-schedule]").first.evaluate(_REDRAW_JS)
+            found = time_redraw(browser.new_page(), page.as_uri())
         finally:
             browser.close()
     assert found["points"] == STEPS
