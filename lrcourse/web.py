@@ -146,21 +146,16 @@ def jsonable(value: Any) -> Any:
     >>> jsonable({"schedulers": [("StepLR", {"step_size": 3})]})
     {'schedulers': [['StepLR', {'step_size': 3}]]}
     """
-    return _jsonable(value)
-
-
-def _jsonable(value: Any) -> Any:
-    """``value`` in JSON's terms: tuples as lists, a callable as its ``js_value``."""
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if hasattr(value, "tolist"):  # numpy arrays and scalars
         return value.tolist()
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if callable(value):
         if not hasattr(value, "js_value"):
             raise fail("value", "a callable with a js_value (a form the static page runs)", value)
-        return _jsonable(value.js_value)
+        return jsonable(value.js_value)
     return value
 
 
@@ -168,14 +163,14 @@ def _param(p: Param) -> dict[str, Any]:
     return {
         "name": p.name,
         "kind": p.kind,
-        "default": _jsonable(p.default),
+        "default": jsonable(p.default),
         "low": p.low,
         "high": p.high,
-        "choices": _jsonable(p.choices),
+        "choices": jsonable(p.choices),
         "help": p.help,
         "counts": p.counts,
         "required": p.required,
-        "signature_default": None if p.required else _jsonable(p.signature_default),
+        "signature_default": None if p.required else jsonable(p.signature_default),
         "callable": p.name in CALLABLE_PARAMS,
     }
 
@@ -191,7 +186,7 @@ def _schedule(info: ScheduleInfo) -> dict[str, Any]:
         "combinable": info.combinable,
         "params": [_param(p) for p in info.params],
         "extra": [_param(p) for p in info.extra],
-        "example": _jsonable(info.example),
+        "example": jsonable(info.example),
     }
 
 
@@ -210,10 +205,10 @@ def registry_dict(metric_steps: int | None = None) -> dict[str, Any]:
     """The registry as plain data (see the module's docstring), with ``metric_steps`` values of
     :func:`lrcourse.synthetic_metric` (default: the explorer's longest ReduceLROnPlateau run,
     4 times its ``default_steps``)."""
-    from .widgets import synthetic_metric  # widgets imports this module
+    from .widgets import STEPS_RANGE, synthetic_metric  # widgets imports this module
 
     if metric_steps is None:
-        metric_steps = 4 * SCHEDULES["ReduceLROnPlateau"].default_steps
+        metric_steps = STEPS_RANGE * SCHEDULES["ReduceLROnPlateau"].default_steps
     return {
         "version": VERSION,
         "schedules": {name: _schedule(info) for name, info in SCHEDULES.items()},

@@ -36,6 +36,10 @@ from .validation import ParameterError, as_bool, as_choice, as_int, as_real, did
 __all__ = ["Explorer", "explore", "synthetic_metric"]
 
 
+#: The steps slider reaches this many times a schedule's ``default_steps`` (or the steps given).
+STEPS_RANGE = 4
+
+
 def synthetic_metric(steps: int, *, mode: str = "min", seed: int = 0) -> np.ndarray:
     r"""A seeded, noisy validation metric that improves and then plateaus (for ReduceLROnPlateau).
 
@@ -231,7 +235,7 @@ class Explorer(anywidget.AnyWidget):
             self.sliders = sliders
             self.params = values
             self.steps = int(steps)
-            self.steps_max = max(4 * int(info.default_steps), int(steps))
+            self.steps_max = max(STEPS_RANGE * int(info.default_steps), int(steps))
             self.lr = lr
             self.lr_low = min(1e-4, 10 ** _log10_floor(lr))
             self.lr_high = max(1.0, 10 ** _log10_ceil(lr))

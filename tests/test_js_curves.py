@@ -348,4 +348,4 @@ def test_a_callable_without_a_javascript_form_is_refused():
     with pytest.raises(ParameterError, match="lr_lambda"):
         web.python_callable(["no_such_factor", {}])
     with pytest.raises(ParameterError, match="js_value"):
-        web._jsonable(lambda k: 1.0)
+        web.jsonable(lambda k: 1.0)
