@@ -278,18 +278,14 @@ class _Intended:
         return out
 
 
-class _Float32Intended(_Intended):
-    """The schedule rounded to float32: what a float32 trace (TensorBoard's default) holds."""
-
-    def curve(self, calls: int, horizon: int | None = None) -> np.ndarray:
-        return super().curve(calls, horizon).astype(np.float32).astype(np.float64)
-
-
 # ----------------------------------------------------------------------------- matching
 
 
-def _close(trace: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """Elementwise: equal to rounding (NaN never matches)."""
+def _close(trace: np.ndarray, expected: np.ndarray, float32: bool = False) -> np.ndarray:
+    """Elementwise: equal to rounding (NaN never matches). ``float32``: the trace was stored
+    in float32 (TensorBoard's default), so ``expected`` is rounded to float32 first."""
+    if float32:
+        expected = np.asarray(expected).astype(np.float32).astype(np.float64)
     scale = max(float(np.max(np.abs(trace))), 1e-300)
     tol = RTOL * np.maximum(np.abs(trace), np.abs(expected)) + 1e-12 * scale
     with np.errstate(invalid="ignore"):
@@ -304,12 +300,12 @@ def _at(g: np.ndarray, calls: np.ndarray) -> np.ndarray:
     return out
 
 
-def _matches(trace: np.ndarray, g: np.ndarray, calls: np.ndarray) -> bool:
-    return bool(np.all(_close(trace, _at(g, calls))))
+def _matches(trace: np.ndarray, g: np.ndarray, calls: np.ndarray, float32: bool = False) -> bool:
+    return bool(np.all(_close(trace, _at(g, calls), float32)))
 
 
-def _first_difference(trace: np.ndarray, expected: np.ndarray) -> int:
-    return int(np.argmin(_close(trace, expected)))
+def _first_difference(trace: np.ndarray, expected: np.ndarray, float32: bool = False) -> int:
+    return int(np.argmin(_close(trace, expected, float32)))
 
 
 def _fmt(x: float) -> str:
@@ -386,16 +382,22 @@ def diagnose(
     spe = steps_per_epoch if steps_per_epoch is not None else spe_history
     if step_per == "epoch" and spe is None:
         raise fail("steps_per_epoch", "given when step_per='epoch' (or lrs a History)")
-    plan = (_Float32Intended if stored32 else _Intended)(intended, lr, metrics)
-    return _Doctor(trace, plan, step_per, spe, early).run()
+    plan = _Intended(intended, lr, metrics)
+    return _Doctor(trace, plan, step_per, spe, early, stored32).run()
 
 
 class _Doctor:
     def __init__(
-        self, trace: np.ndarray, plan: _Intended, step_per: str, spe: int | None, early: bool
+        self,
+        trace: np.ndarray,
+        plan: _Intended,
+        step_per: str,
+        spe: int | None,
+        early: bool,
+        float32: bool,
     ):
         self.trace, self.plan, self.step_per, self.spe = trace, plan, step_per, spe
-        self.early = early
+        self.early, self.float32 = early, float32
         self.n = len(trace)
         k = np.arange(self.n)
         self.base = k // spe if step_per == "epoch" else k  # correct call counts c(k)
@@ -410,13 +412,21 @@ class _Doctor:
         # room for an epoch schedule stepped per batch, and for shifts (a plotting cell's run)
         self.g = plan.curve(3 * self.n + 2 + (plan.horizon or 0))
 
+    def _near(self, expected: np.ndarray) -> np.ndarray:
+        """Elementwise: the trace equals ``expected`` to rounding (its storage's, float32 too)."""
+        return _close(self.trace, expected, self.float32)
+
+    def _fits(self, g: np.ndarray, calls: np.ndarray) -> bool:
+        """The trace is :math:`g(c(k))` for the call counts ``calls``."""
+        return _matches(self.trace, g, calls, self.float32)
+
     def run(self) -> Diagnosis:
         expected = _at(self.g, self.base)
         findings: list[Finding] = []
-        if _matches(self.trace, self.g, self.base):
+        if self._fits(self.g, self.base):
             findings += self._length()
         else:
-            d = _first_difference(self.trace, expected)
+            d = _first_difference(self.trace, expected, self.float32)
             found = (
                 self._plateau(d)
                 or self._shift(d, 1, 1)
@@ -449,9 +459,7 @@ class _Doctor:
 
     def _shift(self, d: int, low: int, high: int) -> Finding | None:
         found = [
-            m
-            for m in range(low, min(high, len(self.g)) + 1)
-            if _matches(self.trace, self.g, self.base + m)
+            m for m in range(low, min(high, len(self.g)) + 1) if self._fits(self.g, self.base + m)
         ][:2]
         if not found:
             return None
@@ -476,7 +484,7 @@ class _Doctor:
         if self.spe is None or self.spe == 1:
             return None
         k = np.arange(self.n)
-        if self.step_per == "epoch" and _matches(self.trace, self.g, k):
+        if self.step_per == "epoch" and self._fits(self.g, k):
             return Finding(
                 "wrong_unit",
                 d,
@@ -484,7 +492,7 @@ class _Doctor:
                 f"{self.spe} times too fast (step it once per epoch, or give its "
                 "period in batches)",
             )
-        if self.step_per == "batch" and _matches(self.trace, self.g, k // self.spe):
+        if self.step_per == "batch" and self._fits(self.g, k // self.spe):
             return Finding(
                 "wrong_unit",
                 d,
@@ -507,10 +515,10 @@ class _Doctor:
     def _restart(self, d: int) -> Finding | None:
         start = self.g[self.base[0]]
         for r in range(d, 0, -1):
-            if not _close(self.trace[r : r + 1], np.array([start]))[0]:
+            if not _close(self.trace[r : r + 1], np.array([start]), self.float32)[0]:
                 continue
             calls = np.concatenate([self.base[:r], self.base[: self.n - r]])
-            if _matches(self.trace, self.g, calls):
+            if self._fits(self.g, calls):
                 return Finding(
                     "restarted_schedule",
                     r,
@@ -521,7 +529,7 @@ class _Doctor:
         return None
 
     def _plateau(self, d: int) -> Finding | None:
-        if not self.plan.plateau or not np.all(_close(self.trace, np.full(self.n, self.g[0]))):
+        if not self.plan.plateau or not np.all(self._near(np.full(self.n, self.g[0]))):
             return None
         return Finding(
             "plateau_without_metric",
@@ -532,7 +540,7 @@ class _Doctor:
         )
 
     def _never_stepped(self, d: int) -> Finding | None:
-        if not np.all(_close(self.trace, np.full(self.n, self.g[0]))):
+        if not np.all(self._near(np.full(self.n, self.g[0]))):
             return None
         return Finding(
             "never_stepped",
@@ -548,7 +556,7 @@ class _Doctor:
             g = self.plan.curve(int(self.base[-1]) + 1, changes=changes)
         except (ParameterError, ValueError, TypeError):
             return False
-        return _matches(self.trace, g, self.base)
+        return self._fits(g, self.base)
 
     def _misread(self, d: int) -> Finding | None:
         """One setting read the wrong way: the same schedule with that setting transformed."""
@@ -637,7 +645,7 @@ class _Doctor:
                         )
                 except (ParameterError, ValueError):
                     continue
-                if _matches(self.trace, g, self.base):
+                if self._fits(g, self.base):
                     names = " and ".join(n for n, _ in order)
                     return Finding(
                         "two_schedulers",
@@ -656,7 +664,7 @@ class _Doctor:
         )
         if not factor or plan.lr in (0.0, 1.0):
             return None
-        if not _matches(self.trace, plan.lr * self.g, self.base):
+        if not self._fits(plan.lr * self.g, self.base):
             return None
         return Finding(
             "factor_is_lr",
@@ -679,11 +687,11 @@ class _Doctor:
             return None  # a step decay: few levels, each held for a while
         levels = np.array(levels)
 
-        def level(x: np.ndarray) -> np.ndarray | None:
-            hit = _close(x[:, None], levels[None, :])
+        def level(x: np.ndarray, float32: bool) -> np.ndarray | None:
+            hit = _close(x[:, None], levels[None, :], float32)
             return np.argmax(hit, axis=1) if np.all(hit.any(axis=1)) else None
 
-        used, meant = level(self.trace), level(expected)
+        used, meant = level(self.trace, self.float32), level(expected, False)
         if used is None or meant is None or np.any(np.diff(used) < 0):
             return None
         if np.all(used >= meant):
@@ -720,7 +728,7 @@ class _Doctor:
                 g = plan.curve(used, horizon=other)
             except ParameterError:
                 continue
-            if _matches(self.trace, g, self.base):
+            if self._fits(g, self.base):
                 code = "horizon_too_long" if other > h else "horizon_too_short"
                 note = _accumulation(other, h) if other > h else ""
                 return Finding(

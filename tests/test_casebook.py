@@ -63,6 +63,23 @@ def test_every_correct_run_of_the_book_gets_a_clean_bill(case):
     np.testing.assert_allclose(d.expected, trace, rtol=1e-9)
 
 
+@pytest.mark.parametrize("case", cb.CASEBOOK, ids=lambda c: f"ch{c.chapter}: {c.label}")
+def test_a_float32_log_of_each_run_gets_the_same_verdict(case):
+    """The same traces stored as TensorBoard's add_scalar stores them (float32): every finding,
+    the ones that try the schedule with a setting changed included, and every clean bill."""
+    run = case.reproduce()
+    history = run.lrs if isinstance(run.lrs, lc.training.History) else None
+    d = lc.diagnose(
+        np.asarray(history.lrs if history else run.lrs, dtype=np.float32),
+        case.intended,
+        lr=case.lr,
+        step_per=case.step_per,
+        steps_per_epoch=history.steps_per_epoch if history else case.steps_per_epoch,
+        metrics=run.metrics,
+    )
+    assert tuple(d.codes) == case.expected, str(d)
+
+
 def test_every_chapter_has_a_correct_run_and_every_new_code_a_case():
     assert {c.chapter for c in CORRECT} >= set(range(1, 12))
     named = {code for c in PITFALLS for code in c.expected}
